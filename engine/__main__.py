@@ -1,0 +1,123 @@
+"""Command line: the tools a site owner uses before publishing.
+
+    python -m engine validate rules.json ...        OK, or every problem by path (exit 1)
+    python -m engine explain rules.json --facts f   replay facts, print decisions and trace
+    python -m engine device < user-agents.txt       desktop / mobile / tablet per line
+    python -m engine build OUT/ [--config FILE]     write the self-hosted folder to copy
+    python -m engine serve [--port 8000]            build and serve the demo shop
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from engine.config import Config, parse_config
+from engine.decisions import encode
+from engine.engine import Engine
+
+
+def validate(paths: list[str], out: TextIO) -> int:
+    failed = False
+    for name in paths:
+        try:
+            text = Path(name).read_bytes()
+        except OSError as exc:
+            print(f"{name}: cannot read: {exc.strerror}", file=out)
+            failed = True
+            continue
+        result = parse_config(text)
+        prefix = f"{name}: " if len(paths) > 1 else ""
+        if isinstance(result, Config):
+            print(f"{prefix}OK", file=out)
+        else:
+            failed = True
+            print(f"{prefix}{len(result)} problem{'s' if len(result) != 1 else ''}:", file=out)
+            for error in result:
+                print(f"  {error}", file=out)
+    return 1 if failed else 0
+
+
+def explain(config_path: str, facts_path: str, out: TextIO, as_json: bool = False) -> int:
+    result = parse_config(Path(config_path).read_bytes())
+    if not isinstance(result, Config):
+        for error in result:
+            print(error, file=out)
+        return 1
+    recorded = json.loads(Path(facts_path).read_text(encoding="utf-8"))
+    # A facts file is a list of steps; each step is a fact or a list of facts (one batch).
+    steps = recorded["steps"] if isinstance(recorded, dict) else recorded
+    engine = Engine(result, (recorded.get("state") or {}).get("session") if isinstance(recorded, dict) else None)
+    report = []
+    for number, step in enumerate(steps, 1):
+        batch = step if isinstance(step, list) else [step]
+        engine.receive_json(batch)
+        decisions = [encode(d) for d in engine.decisions()]
+        trace = engine.trace
+        report.append({"step": number, "facts": batch, "decisions": decisions,
+                       "trace": trace.to_json() if trace else None})
+        if not as_json:
+            print(f"== step {number}: " + ", ".join(_describe(f) for f in batch), file=out)
+            for decision in decisions:
+                print("   -> " + _describe_decision(decision), file=out)
+            if not decisions:
+                print("   -> (no change)", file=out)
+            if trace is not None and trace.now == engine._now:
+                print("\n".join("   " + line for line in trace.render().splitlines()), file=out)
+    if as_json:
+        json.dump(report, out, indent=2)
+        print(file=out)
+    return 0
+
+
+def _describe(fact: object) -> str:
+    if not isinstance(fact, dict):
+        return repr(fact)
+    kind = fact.get("type")
+    detail = {k: v for k, v in fact.items() if k not in ("type", "results")}
+    return f"{kind} {json.dumps(detail)}" if detail else str(kind)
+
+
+def _describe_decision(decision: dict[str, object]) -> str:
+    kind = decision["type"]
+    if kind in ("show", "control"):
+        return f"{kind} {decision['interaction']} ({decision['interactionType']}) for rule {decision['rule']!r}, language {decision['language']}, queue {decision['queueKey']}"
+    if kind == "hide":
+        return f"hide {decision['interaction']} of rule {decision['rule']!r} ({decision['reason']})"
+    if kind == "chat":
+        return f"chat on queue {decision['queueKey']} in {decision['language']}"
+    return f"error {decision['code']}: {decision['message']}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_validate = sub.add_parser("validate", help="check config files; print OK or every problem")
+    p_validate.add_argument("files", nargs="+")
+    p_explain = sub.add_parser("explain", help="replay recorded facts and show decisions and traces")
+    p_explain.add_argument("config")
+    p_explain.add_argument("--facts", required=True)
+    p_explain.add_argument("--json", action="store_true", help="machine-readable report")
+    sub.add_parser("device", help="classify user agents read one per line from stdin")
+    sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
+    sub.add_parser("serve", help="build and serve the demo shop", add_help=False)
+    if args and args[0] in ("build", "serve"):
+        from engine import build, serve
+
+        return (build if args[0] == "build" else serve).main(args[1:])
+    parsed = parser.parse_args(args)
+    if parsed.command == "validate":
+        return validate(parsed.files, sys.stdout)
+    if parsed.command == "explain":
+        return explain(parsed.config, parsed.facts, sys.stdout, parsed.json)
+    from engine import device
+
+    return device.main(sys.stdin, sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The worker's entry point: one JSON string in, one JSON string out.
+
+This is the only module that knows it serves a browser worker. It speaks the versioned
+protocol of docs/architecture.md and hands nothing but strings across, so no Python
+object ever leaks into JavaScript. It never raises: whatever goes wrong becomes an
+``error`` decision or a ``fatal`` message.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from typing import Any
+
+from engine.config import Config, compile_config
+from engine.decisions import encode
+from engine.engine import Engine
+
+PROTOCOL = 1
+
+_engine: Engine | None = None
+_last_trace: object = None
+
+
+def handle(text: str) -> str:
+    try:
+        message = json.loads(text)
+        reply = _dispatch(message)
+    except Exception as exc:  # noqa: BLE001 - the worker must answer, whatever failed
+        reply = {"kind": "fatal", "message": f"engine failure: {exc!r}", "detail": traceback.format_exc(limit=5)}
+    reply["v"] = PROTOCOL
+    return json.dumps(reply, separators=(",", ":"), default=str)
+
+
+def _dispatch(message: Any) -> dict[str, Any]:
+    global _engine, _last_trace
+    if not isinstance(message, dict) or message.get("v") != PROTOCOL:
+        return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
+    kind = message.get("kind")
+    if kind == "init":
+        _engine, _last_trace = None, None
+        if message.get("configError"):
+            return _config_failed([("", str(message["configError"]))])
+        compiled = compile_config(message.get("config"))
+        if not isinstance(compiled, Config):
+            return _config_failed([(e.path, e.message) for e in compiled])
+        stored = message.get("state") if isinstance(message.get("state"), dict) else {}
+        _engine = Engine(compiled, stored.get("session"), stored.get("visitor"), visitor_seed=str(message.get("seed", "")))
+    elif kind != "facts":
+        return {"kind": "fatal", "message": f"unknown message kind {kind!r}"}
+    if _engine is None:
+        return {"kind": "output", "decisions": [], "watch": None, "state": None, "trace": None}
+    facts = message.get("facts")
+    _engine.receive_json(facts if isinstance(facts, list) else [facts])
+    trace = _engine.trace
+    fresh = trace is not None and trace is not _last_trace
+    _last_trace = trace
+    return {
+        "kind": "output",
+        "decisions": [encode(d) for d in _engine.decisions()],
+        "watch": _engine.watch.to_json(),
+        "state": _engine.take_state_change(),
+        "trace": trace.to_json() if fresh and trace is not None else None,
+    }
+
+
+def _config_failed(problems: list[tuple[str, str]]) -> dict[str, Any]:
+    listed = "; ".join(f"{path}: {msg}" if path else msg for path, msg in problems)
+    count = len(problems)
+    error = {
+        "type": "error", "code": "config.invalid",
+        "message": f"config rejected, nothing will be shown ({count} problem{'s' if count != 1 else ''}): {listed}",
+        "path": problems[0][0] or None,
+        "problems": [{"path": p, "message": m} for p, m in problems],
+    }
+    return {"kind": "output", "decisions": [error], "watch": None, "state": None, "trace": None}

@@ -1,0 +1,25 @@
+"""``device``: desktop, mobile or tablet, decided once per session from the User-Agent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.conditions.base import CompileContext, Condition, View, register
+
+
+class DeviceCondition(Condition):
+    type = "device"
+
+    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
+        super().__init__(raw)
+        self.expected: str = raw["value"]
+        self.negate = raw["operator"] == "isNot"
+
+    def test(self, view: View) -> tuple[bool, object]:
+        if view.device is None:
+            return False, None
+        return (view.device == self.expected) != self.negate, view.device
+
+
+register("device")(DeviceCondition)

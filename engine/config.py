@@ -1,0 +1,300 @@
+"""Config JSON in, a compiled, immutable ``Config`` out, or every problem by JSON path.
+
+Compilation happens once, when the config is loaded: regexes are compiled, operators are
+bound to functions, names are resolved, and each rule learns which facts it depends on
+and whether time or polled values can change it. Evaluation then does no parsing.
+
+Errors are values: ``compile_config`` returns either a ``Config`` or a non-empty list of
+``ConfigError``. It never raises for bad input, whatever JSON it is given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from engine import behaviour
+from engine.conditions import REGISTRY, CompileContext, Condition
+from engine.schedule import Schedule, compile_schedule
+from engine.validation import ConfigError, join, suggest, validate
+
+INVISIBLE = frozenset({"detectLogin"})
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    operator: str
+    value: float
+
+    def holds(self, actual: float) -> bool:
+        if self.operator == "lessThan":
+            return actual < self.value
+        if self.operator == "moreThan":
+            return actual > self.value
+        return actual == self.value
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    schedule: str | None = None
+    open: bool | None = None
+    agents_available: Comparison | None = None
+    queue_length: Comparison | None = None
+    queue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    when: When
+    start: str | None
+    language: str | None
+    queue_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    start: str
+    language: str | None
+    queue_key: str | None
+    variants: tuple[Variant, ...]
+
+    def starts(self) -> tuple[str, ...]:
+        return (self.start, *(v.start for v in self.variants if v.start))
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    max_per_session: int | None = None
+    max_per_visitor: int | None = None
+    min_interval_ms: int | None = None
+    not_after: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    index: int
+    name: str
+    always_evaluate: bool
+    rulesets: tuple[Ruleset, ...]
+    outcome: Outcome
+    frequency: Frequency
+    control_group: float
+    # Re-checked on ticks: holds a condition time or a polled value can flip.
+    monitored: bool
+    deps: frozenset[str]
+    timed: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    rules: tuple[Rule, ...]
+    interactions: Mapping[str, Mapping[str, Any]]
+    schedules: Mapping[str, Schedule]
+    queues: Mapping[str, Mapping[str, Any]]
+    entry_points: Mapping[str, behaviour.EntryPoint]
+    flows: Mapping[str, behaviour.Flow]
+    selectors: tuple[str, ...]
+    custom_paths: tuple[str, ...]
+    # Selectors and paths whose change can flip a result on a tick (detectLogin, custom).
+    monitored_keys: frozenset[str]
+    raw: Mapping[str, Any]
+
+    @property
+    def regular(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if not r.always_evaluate)
+
+    def rule(self, name: str) -> Rule | None:
+        return next((r for r in self.rules if r.name == name), None)
+
+
+def parse_config(text: str | bytes) -> Config | list[ConfigError]:
+    """Compile config JSON text; malformed JSON is one error with its position."""
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return [ConfigError("", f"not valid JSON: {exc}")]
+    return compile_config(raw)
+
+
+def compile_config(raw: object) -> Config | list[ConfigError]:
+    errors = validate(raw)
+    if errors or not isinstance(raw, dict):
+        return errors or [ConfigError("", "expected a JSON object")]
+    errors = []
+    compiler = _Compiler(raw, errors)
+    config = compiler.compile()
+    return errors if errors else config
+
+
+class _Compiler:
+    def __init__(self, raw: dict[str, Any], errors: list[ConfigError]) -> None:
+        self.raw = raw
+        self.errors = errors
+        self.interactions: dict[str, Any] = raw.get("interactions", {})
+        self.ctx = CompileContext(raw, errors)
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(ConfigError(path, message))
+
+    def compile(self) -> Config:
+        schedules = self.schedules()
+        entry_points = behaviour.compile_entry_points(self.raw.get("entryPoints", {}), self.errors)
+        flows = behaviour.compile_flows(self.raw.get("flows", {}), entry_points, self.errors)
+        self.check_interactions()
+        rules = tuple(self.rule(i, r, schedules) for i, r in enumerate(self.raw["rules"]))
+        self.check_rule_names(rules)
+        selectors: dict[str, None] = {}
+        paths: dict[str, None] = {}
+        monitored: set[str] = set()
+        for rule in rules:
+            for ruleset in rule.rulesets:
+                for condition in ruleset.conditions:
+                    selectors.update(dict.fromkeys(condition.selectors()))
+                    paths.update(dict.fromkeys(condition.custom_paths()))
+                    if condition.monitored:
+                        monitored |= condition.deps
+        for interaction in self.interactions.values():
+            if interaction["type"] == "detectLogin":
+                if "selector" in interaction:
+                    selectors[interaction["selector"]] = None
+                    monitored.add(f"dom:{interaction['selector']}")
+                if "custom" in interaction:
+                    paths[interaction["custom"]] = None
+                    monitored.add(f"custom:{interaction['custom']}")
+        return Config(
+            rules=rules,
+            interactions=MappingProxyType(self.interactions),
+            schedules=MappingProxyType(schedules),
+            queues=MappingProxyType(self.raw.get("queues", {})),
+            entry_points=MappingProxyType(entry_points),
+            flows=MappingProxyType(flows),
+            selectors=tuple(selectors),
+            custom_paths=tuple(paths),
+            monitored_keys=frozenset(monitored),
+            raw=MappingProxyType(self.raw),
+        )
+
+    def schedules(self) -> dict[str, Schedule]:
+        compiled: dict[str, Schedule] = {}
+        for name, raw in self.raw.get("schedules", {}).items():
+            schedule, problems = compile_schedule(raw, join("schedules", name))
+            for path, message in problems:
+                self.error(path, message)
+            if schedule is not None:
+                compiled[name] = schedule
+        return compiled
+
+    def interaction_ref(self, name: str, path: str) -> None:
+        if name not in self.interactions:
+            known = list(self.interactions)
+            hint = suggest(name, known) if known else '; add it under "interactions"'
+            self.error(path, f'no interaction "{name}"{hint}')
+
+    def check_interactions(self) -> None:
+        for iid, interaction in self.interactions.items():
+            path = join("interactions", iid)
+            kind = interaction["type"]
+            if kind == "button":
+                self.interaction_ref(interaction["next"], join(path, "next"))
+            for index, button in enumerate(interaction.get("buttons", [])):
+                bpath = join(join(path, "buttons"), index)
+                if "next" in button and "action" in button:
+                    self.error(bpath, 'give either "next" or "action", not both')
+                elif "next" in button:
+                    self.interaction_ref(button["next"], join(bpath, "next"))
+                elif "action" not in button:
+                    self.error(bpath, 'a button needs "next" (an interaction id) or "action": "close"')
+            if kind == "detectLogin" and "selector" not in interaction and "custom" not in interaction:
+                self.error(path, 'detectLogin needs "selector" (a CSS selector) or "custom" (a window path)')
+
+    def check_rule_names(self, rules: tuple[Rule, ...]) -> None:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.name in seen:
+                self.error(f"rules[{rule.index}].name", f'duplicate rule name "{rule.name}"; rule names must be unique')
+            seen.add(rule.name)
+
+    def rule(self, index: int, raw: dict[str, Any], schedules: dict[str, Schedule]) -> Rule:
+        path = f"rules[{index}]"
+        rulesets = []
+        for rs_index, rs in enumerate(raw["rulesets"]):
+            conditions = []
+            for c_index, cond in enumerate(rs["conditions"]):
+                cpath = f"{path}.rulesets[{rs_index}].conditions[{c_index}]"
+                conditions.append(REGISTRY[cond["type"]](cond, cpath, self.ctx))
+            rulesets.append(Ruleset(tuple(conditions)))
+        outcome = self.outcome(raw["outcome"], f"{path}.outcome", schedules)
+        always = bool(raw.get("alwaysEvaluate", False))
+        for start in outcome.starts():
+            kind = self.interactions.get(start, {}).get("type")
+            if kind == "detectLogin" and not always:
+                self.error(
+                    f"{path}.alwaysEvaluate",
+                    f'rule "{raw["name"]}" starts detectLogin interaction "{start}", so it must be '
+                    'always evaluated: set "alwaysEvaluate": true',
+                )
+        freq = raw.get("frequency", {})
+        all_conditions = [c for rs in rulesets for c in rs.conditions]
+        return Rule(
+            index=index,
+            name=raw["name"],
+            always_evaluate=always,
+            rulesets=tuple(rulesets),
+            outcome=outcome,
+            frequency=Frequency(
+                freq.get("maxPerSession"),
+                freq.get("maxPerVisitor"),
+                None if "minIntervalSeconds" not in freq else round(freq["minIntervalSeconds"] * 1000),
+                frozenset(freq.get("notAfter", ())),
+            ),
+            control_group=float(raw.get("controlGroup", 0)),
+            monitored=any(c.monitored for c in all_conditions),
+            deps=frozenset().union(*(c.deps for c in all_conditions)),
+            timed=tuple(c for c in all_conditions if c.monitored),
+        )
+
+    def outcome(self, raw: dict[str, Any], path: str, schedules: dict[str, Schedule]) -> Outcome:
+        self.interaction_ref(raw["start"], f"{path}.start")
+        variants = []
+        for index, variant in enumerate(raw.get("variants", [])):
+            vpath = f"{path}.variants[{index}]"
+            if "start" in variant:
+                self.interaction_ref(variant["start"], f"{vpath}.start")
+            variants.append(
+                Variant(self.when(variant["when"], f"{vpath}.when", schedules), variant.get("start"),
+                        variant.get("language"), variant.get("queueKey"))
+            )
+        return Outcome(raw["start"], raw.get("language"), raw.get("queueKey"), tuple(variants))
+
+    def when(self, raw: dict[str, Any], path: str, schedules: dict[str, Schedule]) -> When:
+        schedule = raw.get("schedule")
+        if schedule is not None and schedule not in self.raw.get("schedules", {}):
+            known = list(self.raw.get("schedules", {}))
+            hint = suggest(schedule, known) if known else '; add it under "schedules"'
+            self.error(f"{path}.schedule", f'no schedule "{schedule}"{hint}')
+        if (schedule is None) != ("is" not in raw):
+            self.error(path, '"schedule" and "is" go together: {"schedule": "office", "is": "open"}')
+        if raw.keys() == {"queue"}:
+            self.error(path, '"queue" only says which queue agentsAvailable / queueLength read; add one of them')
+
+        def comparison(key: str) -> Comparison | None:
+            if key not in raw:
+                return None
+            ((operator, value),) = raw[key].items()
+            return Comparison(operator, float(value))
+
+        return When(
+            schedule=schedule,
+            open=None if "is" not in raw else raw["is"] == "open",
+            agents_available=comparison("agentsAvailable"),
+            queue_length=comparison("queueLength"),
+            queue=raw.get("queue"),
+        )

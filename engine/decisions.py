@@ -1,0 +1,88 @@
+"""Output decisions: what the loader should do, as typed, frozen values.
+
+``encode`` gives the JSON the bridge sends; field names are the public ones of
+``engage:show`` / ``engage:hide`` details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    rule: str
+    interaction: str
+    interaction_type: str
+    language: str | None
+    queue_key: str | None
+    content: Mapping[str, Any] = field(default_factory=dict)
+    sticky: bool = False
+    resumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hide:
+    rule: str
+    interaction: str
+    interaction_type: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    rule: str
+    interaction: str
+    queue_key: str | None
+    language: str | None
+    resumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A control-group visitor: the rule matched, nothing is shown, lift is measurable."""
+
+    rule: str
+    interaction: str
+    interaction_type: str
+    language: str | None
+    queue_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Error:
+    code: str
+    message: str
+    path: str | None = None
+
+
+Decision = Show | Hide | Chat | Control | Error
+
+
+def encode(decision: Decision) -> dict[str, Any]:
+    if isinstance(decision, Show):
+        return {
+            "type": "show", "rule": decision.rule, "interaction": decision.interaction,
+            "interactionType": decision.interaction_type, "language": decision.language,
+            "queueKey": decision.queue_key, "content": dict(decision.content),
+            "sticky": decision.sticky, "resumed": decision.resumed,
+        }
+    if isinstance(decision, Hide):
+        return {
+            "type": "hide", "rule": decision.rule, "interaction": decision.interaction,
+            "interactionType": decision.interaction_type, "reason": decision.reason,
+        }
+    if isinstance(decision, Chat):
+        return {
+            "type": "chat", "rule": decision.rule, "interaction": decision.interaction,
+            "queueKey": decision.queue_key, "language": decision.language, "resumed": decision.resumed,
+        }
+    if isinstance(decision, Control):
+        return {
+            "type": "control", "rule": decision.rule, "interaction": decision.interaction,
+            "interactionType": decision.interaction_type, "language": decision.language,
+            "queueKey": decision.queue_key,
+        }
+    return {"type": "error", "code": decision.code, "message": decision.message, "path": decision.path}

@@ -1,0 +1,696 @@
+"""The rules engine as a sans-I/O state machine: facts in, decisions out.
+
+    engine = Engine(config, stored_state)
+    engine.receive([Page(now, url, ...), Tick(now), ...])
+    for decision in engine.decisions(): ...
+    engine.watch      # what the loader must observe, and when a tick can matter next
+    engine.state()    # what the loader must persist
+
+Invariants (each is covered by tests/cases):
+
+1. Nothing here reads a clock, the DOM, storage or the network. Time is the ``now`` of
+   the facts; the same facts always give the same decisions.
+2. Rules are tried top to bottom. The first matching *regular* rule wins and the ones
+   below it are not tried. ``alwaysEvaluate`` rules are tested independently of all
+   others and never block or get blocked.
+3. At most one regular rule's interaction is displayed at a time. While one is displayed,
+   a regular rule that starts matching later is *suppressed*, whatever its place. When
+   none is displayed, the highest matching regular rule is displayed.
+4. A displayed interaction whose rule stops matching is hidden, unless the visitor
+   clicked it or it is sticky (a chat under way) or it was started by the site through
+   ``triggerRule`` / ``triggerInteraction``.
+5. A navigation step re-evaluates from scratch: the displayed regular interaction is
+   replaced by the new winner, kept if the winner is the same rule, or removed. Sticky
+   interactions survive navigation and page loads.
+6. A rule whose interaction the visitor closed is not shown again in that page view, and
+   it keeps its place: the rules below it stay blocked, so closing a panel never makes
+   the next one pop up. A rule over its frequency cap is passed over as if it did not
+   match, so lower rules (a default fallback) can take its place.
+7. Only rules that can change are re-tested on a tick: rules holding a time or custom
+   condition, and only when a time condition's flip moment has passed or a polled value
+   changed. An idle tick tests nothing and emits nothing.
+8. Malformed facts become ``error`` decisions; they never change state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import facts as F
+from engine.conditions.base import CustomResult, SelectorResult, View
+from engine.config import Config, Outcome, Rule, When
+from engine.decisions import Chat, Control, Decision, Error, Hide, Show
+from engine.state import (
+    HISTORY_LIMIT,
+    SESSION_IDLE_MS,
+    SessionState,
+    VisitorState,
+    session_from_json,
+    visitor_from_json,
+)
+from engine.trace import RuleTrace, Trace, test_rule
+from engine.validation import suggest
+
+# Evaluation modes, in increasing strength: a batch runs the strongest one it needs.
+NONE, TICK, RECHECK, NAVIGATION = 0, 1, 2, 3
+MANUAL_RULE = "manual"
+
+
+@dataclass
+class Displayed:
+    rule: str
+    interaction: str
+    type: str
+    language: str | None
+    queue_key: str | None
+    regular: bool
+    clicked: bool = False
+    sticky: bool = False
+    manual: bool = False
+    # the rule's own chain start, so a re-test keeps the chain the visitor is in
+    started_by: str = ""
+
+    def as_sticky(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "interaction": self.interaction, "type": self.type,
+            "language": self.language, "queueKey": self.queue_key, "regular": self.regular,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    selectors: tuple[str, ...]
+    custom_paths: tuple[str, ...]
+    next_tick_at: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"selectors": list(self.selectors), "customPaths": list(self.custom_paths), "nextTickAt": self.next_tick_at}
+
+
+@dataclass
+class PageView:
+    started_at: int = 0
+    declined: set[str] = field(default_factory=set)
+    memo: dict[int, RuleTrace] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config,
+        session: Mapping[str, Any] | None = None,
+        visitor: Mapping[str, Any] | None = None,
+        *,
+        visitor_seed: str = "",
+    ) -> None:
+        self.config = config
+        self._stored_session = session
+        self._stored_visitor = visitor
+        self._visitor_seed = visitor_seed
+        self._session: SessionState | None = None
+        self._visitor: VisitorState | None = None
+        self._pending: list[Decision] = []
+        self._now = 0
+        self._page = PageView()
+        self._title = ""
+        self._selectors: dict[str, SelectorResult] = {}
+        self._custom: dict[str, CustomResult] = {}
+        self._queues: dict[str, tuple[int | None, int | None]] = {}
+        self._displayed: dict[str, Displayed] = {}
+        self._device_fact: F.Device | None = None
+        self._visible = True
+        self._visible_since: int | None = None
+        self._visible_ms_page = 0
+        self._visible_ms_site = 0
+        self._waiting: list[Decision] = []
+        self._changed: set[str] = set()
+        self._next_flip: int | None = None
+        self._reported: set[str] = set()
+        self._state_dirty = False
+        self._trace: Trace | None = None
+        # rule index -> what the last evaluation did with it, for the trace
+        self._statuses: dict[int, str] = {}
+
+    # ----------------------------------------------------------------- public API
+
+    def receive(self, batch: Iterable[F.Fact | F.FactError]) -> None:
+        """Apply facts in order, then evaluate once with the strongest mode they need."""
+        mode = NONE
+        cause = ""
+        for fact in batch:
+            if isinstance(fact, F.FactError):
+                self._error("fact.invalid", str(fact))
+                continue
+            fact_mode = self._apply(fact)
+            if fact_mode >= mode and fact_mode:
+                mode, cause = fact_mode, _cause(fact)
+        if mode:
+            self._evaluate(mode, cause)
+
+    def receive_json(self, batch: Iterable[object]) -> None:
+        self.receive(F.decode(item) for item in batch)
+
+    def decisions(self) -> list[Decision]:
+        """Drain what the loader should do now."""
+        out, self._pending = self._pending, []
+        return out
+
+    @property
+    def watch(self) -> Watch:
+        return Watch(self.config.selectors, self.config.custom_paths, self._next_flip)
+
+    @property
+    def trace(self) -> Trace | None:
+        return self._trace
+
+    def state(self) -> dict[str, Any]:
+        """The state the loader persists: session and visitor, as plain JSON."""
+        session = self._ensure_session()
+        visitor = self._ensure_visitor()
+        return {"session": session.to_json(), "visitor": visitor.to_json()}
+
+    def take_state_change(self) -> dict[str, Any] | None:
+        """The state when it changed since the last call, else None (idle ticks write nothing)."""
+        if not self._state_dirty:
+            return None
+        self._state_dirty = False
+        return self.state()
+
+    # ------------------------------------------------------------- applying facts
+
+    def _apply(self, fact: F.Fact) -> int:
+        now = getattr(fact, "now", None)
+        if now is not None:
+            self._advance(now)
+        match fact:
+            case F.Page():
+                return self._on_page(fact)
+            case F.Tick():
+                return TICK
+            case F.Selectors():
+                self._merge_results(self._selectors, fact.results, "dom")
+                return NONE
+            case F.Custom():
+                self._merge_results(self._custom, fact.results, "custom")
+                for path, result in fact.results.items():
+                    if result.error and f"custom:{path}" not in self._reported:
+                        self._reported.add(f"custom:{path}")
+                        self._error("custom.failed", f'custom path "{path}" failed: {result.error}; it counts as false', path)
+                return NONE
+            case F.Device():
+                self._device_fact = fact
+                return NONE
+            case F.Action():
+                self._touch()
+                return self._on_action(fact)
+            case F.Evaluate():
+                return RECHECK
+            case F.TriggerRule():
+                self._touch()
+                self._trigger_rule(fact.name)
+                return NONE
+            case F.TriggerInteraction():
+                self._touch()
+                self._trigger_interaction(fact.id)
+                return NONE
+            case F.QueueStatus():
+                status = (fact.agents_available, fact.queue_length)
+                changed = self._queues.get(fact.queue_key) != status
+                self._queues[fact.queue_key] = status
+                return RECHECK if changed else NONE
+            case F.Push():
+                self._touch()
+                return self._on_push(fact)
+            case F.Visibility():
+                return self._on_visibility(fact)
+            case F.ExitIntent():
+                return NONE
+            case F.SessionSync():
+                return self._on_sync(fact)
+        return NONE
+
+    def _advance(self, now: int) -> None:
+        self._now = max(self._now, now)
+        if self._session is not None and self._now - self._session.last_seen_at > SESSION_IDLE_MS:
+            # The visitor was idle past the session limit: what follows is a new session.
+            self._session = None
+            self._stored_session = None
+            self._page.memo.clear()
+
+    def _touch(self) -> None:
+        session = self._ensure_session()
+        session.last_seen_at = self._now
+        self._state_dirty = True
+
+    def _merge_results(self, table: dict[str, Any], results: Mapping[str, Any], prefix: str) -> None:
+        for key, value in results.items():
+            if table.get(key) != value:
+                table[key] = value
+                self._changed.add(f"{prefix}:{key}")
+
+    def _on_page(self, fact: F.Page) -> int:
+        session = self._ensure_session()
+        self._touch()
+        self._title = fact.title
+        if fact.cause == "replaceState":
+            # Same page view, new address: keep the history step, re-check the rules.
+            if session.history:
+                session.history[-1] = fact.url
+            else:
+                session.history.append(fact.url)
+            return RECHECK
+        is_reload = fact.reload and fact.cause == "load" and session.history[-1:] == [fact.url]
+        if not is_reload:
+            session.history.append(fact.url)
+            del session.history[:-HISTORY_LIMIT]
+        self._page = PageView(started_at=self._now)
+        self._visible_ms_page = 0
+        if self._visible_since is not None:
+            self._visible_since = self._now
+        if fact.cause == "load":
+            self._displayed = {}
+            self._resume_sticky(session)
+        return NAVIGATION
+
+    def _resume_sticky(self, session: SessionState) -> None:
+        # A new document shows nothing; bring back what the visitor had under way.
+        for item in session.sticky:
+            shown = Displayed(
+                item["rule"], item["interaction"], item.get("type", "chat"), item.get("language"),
+                item.get("queueKey"), bool(item.get("regular", True)), clicked=True, sticky=True,
+                started_by=item["interaction"],
+            )
+            self._displayed[shown.rule] = shown
+            content = self.config.interactions.get(shown.interaction, {})
+            self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True))
+            if shown.type == "chat":
+                self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True))
+
+    def _on_action(self, fact: F.Action) -> int:
+        session = self._ensure_session()
+        shown = self._find_displayed(fact.rule, fact.interaction)
+        rule = shown.rule if shown else (fact.rule or None)
+        if fact.action == "closed":
+            session.add_status(fact.interaction, rule, "declined")
+            if shown is not None:
+                del self._displayed[shown.rule]
+                self._page.declined.add(shown.rule)
+                self._drop_sticky(session, shown.interaction)
+                self._emit(Hide(shown.rule, shown.interaction, shown.type, "closed"))
+        elif fact.action == "clicked":
+            session.add_status(fact.interaction, rule, "clicked")
+            if shown is not None:
+                shown.clicked = True
+                if fact.next:
+                    self._start_next(shown, fact.next)
+        elif fact.action == "chatStarted":
+            session.add_status(fact.interaction, rule, "interacted")
+        # What the visitor did can change engagement conditions; re-check, never navigate.
+        return RECHECK if fact.action != "shown" else NONE
+
+    def _on_push(self, fact: F.Push) -> int:
+        data = fact.data
+        kind = data.get("type")
+        if kind == "login":
+            detected = bool(data.get("detected", True))
+            session = self._ensure_session()
+            if session.login != detected:
+                session.login = detected
+                return RECHECK
+            return NONE
+        self._error("push.unknown", f"push of unknown type {kind!r} ignored", "type")
+        return NONE
+
+    def _on_visibility(self, fact: F.Visibility) -> int:
+        if fact.visible == self._visible:
+            return NONE
+        self._visible = fact.visible
+        if fact.visible:
+            self._visible_since = self._now
+            waiting, self._waiting = self._waiting, []
+            self._pending.extend(waiting)
+        else:
+            if self._visible_since is not None:
+                spent = self._now - self._visible_since
+                self._visible_ms_page += spent
+                self._visible_ms_site += spent
+            self._visible_since = None
+        return TICK
+
+    def _on_sync(self, fact: F.SessionSync) -> int:
+        other, _warning = session_from_json(fact.state.get("session"), self._now)
+        if other is None:
+            return NONE
+        session = self._ensure_session()
+        for interaction, statuses in other.statuses.items():
+            for status in statuses:
+                session.add_status(interaction, None, status)
+        for rule, statuses in other.rule_statuses.items():
+            for status in statuses:
+                session.rule_statuses.setdefault(rule, [])
+                if status not in session.rule_statuses[rule]:
+                    session.rule_statuses[rule].append(status)
+        for rule, count in other.displays.items():
+            session.displays[rule] = max(count, session.displays.get(rule, 0))
+        session.login = session.login or other.login
+        session.last_seen_at = max(session.last_seen_at, other.last_seen_at)
+        return RECHECK
+
+    # ------------------------------------------------------------------ sessions
+
+    def _ensure_session(self) -> SessionState:
+        if self._session is None:
+            state, warning = session_from_json(self._stored_session, self._now)
+            self._stored_session = None
+            if warning:
+                self._error("state.discarded", warning)
+            if state is None:
+                state = SessionState(started_at=self._now, last_seen_at=self._now)
+                self._visible_ms_site = 0
+            self._session = state
+            self._state_dirty = True
+        return self._session
+
+    def _ensure_visitor(self) -> VisitorState:
+        if self._visitor is None:
+            state, warning = visitor_from_json(self._stored_visitor, self._now)
+            self._stored_visitor = None
+            if warning:
+                self._error("state.discarded", warning)
+            if state is None:
+                seed = f"{self._visitor_seed}:{self._now}".encode()
+                state = VisitorState(hashlib.sha256(seed).hexdigest()[:16], self._now, self._now)
+            self._visitor = state
+            self._state_dirty = True
+        return self._visitor
+
+    def _device(self, session: SessionState) -> str | None:
+        fact = self._device_fact
+        if fact is None:
+            return session.device["type"] if session.device else None
+        key = [fact.user_agent, fact.mobile, fact.max_touch_points]
+        if session.device is None or session.device.get("key") != key:
+            # Parsing a User-Agent is the costliest thing a visitor pays for; once per session.
+            from engine.device import classify
+
+            session.device = {"key": key, "type": classify(fact.user_agent, fact.mobile, fact.max_touch_points)}
+            self._state_dirty = True
+        return str(session.device["type"])
+
+    # ---------------------------------------------------------------- evaluation
+
+    def _view(self, session: SessionState) -> View:
+        return View(
+            now=self._now,
+            history=tuple(session.history),
+            title=self._title,
+            page_started_at=self._page.started_at,
+            site_started_at=session.started_at,
+            visible_ms_on_page=self._visible_ms_page,
+            visible_ms_on_site=self._visible_ms_site,
+            visible_since=self._visible_since if self._visible else None,
+            selectors=self._selectors,
+            custom=self._custom,
+            device=self._device(session) if self._needs_device() else None,
+            login=session.login,
+            session=session,
+        )
+
+    def _needs_device(self) -> bool:
+        return any("device" in rule.deps for rule in self.config.rules)
+
+    def _tick_is_idle(self) -> bool:
+        flip_due = self._next_flip is not None and self._now >= self._next_flip
+        return not flip_due and not (self._changed & self.config.monitored_keys)
+
+    def _evaluate(self, mode: int, cause: str) -> None:
+        if mode == TICK and self._tick_is_idle():
+            self._changed.clear()
+            return
+        session = self._ensure_session()
+        view = self._view(session)
+        if mode >= RECHECK:
+            self._page.memo.clear()
+        else:
+            for index in [i for i in self._page.memo if self.config.rules[i].monitored]:
+                del self._page.memo[index]
+        self._changed.clear()
+        self._statuses = {}
+        results: dict[int, RuleTrace] = {}
+
+        def tested(rule: Rule) -> RuleTrace:
+            traced = self._page.memo.get(rule.index)
+            if traced is None:
+                traced = test_rule(rule, view)
+                self._page.memo[rule.index] = traced
+            results[rule.index] = traced
+            return traced
+
+        for rule in self.config.rules:
+            if rule.always_evaluate:
+                self._evaluate_always(rule, tested(rule), mode, view)
+        self._evaluate_regular(tested, mode, view)
+        self._next_flip = self._compute_next_flip(view)
+        self._trace = Trace(self._now, cause, self.config.rules, results, self._statuses)
+
+    def _evaluate_always(self, rule: Rule, traced: RuleTrace, mode: int, view: View) -> None:
+        shown = self._displayed.get(rule.name)
+        if traced.matched:
+            self._detect_login(rule, view)
+            if shown is None:
+                self._statuses[rule.index] = self._display_rule(rule)
+            else:
+                self._statuses[rule.index] = "shown"
+        elif shown is not None and self._removable(shown, mode):
+            self._hide(shown, "navigation" if mode == NAVIGATION else "ruleStoppedMatching")
+
+    def _evaluate_regular(self, tested: Callable[[Rule], RuleTrace], mode: int, view: View) -> None:
+        current = next((d for d in self._displayed.values() if d.regular), None)
+        if current is not None and self._removable(current, mode):
+            own = self.config.rule(current.rule)
+            if mode == NAVIGATION:
+                winner = self._select(tested)
+                if winner is not None and winner.name == current.rule:
+                    self._statuses[winner.index] = "shown"
+                    self._mark_suppressed(tested, winner)
+                    return
+                self._hide(current, "navigation")
+                current = None
+            elif own is not None and (own.monitored or mode == RECHECK) and not tested(own).matched:
+                self._hide(current, "ruleStoppedMatching")
+                current = None
+        if current is None:
+            winner = self._select(tested)
+            if winner is not None:
+                self._statuses[winner.index] = self._display_rule(winner)
+        else:
+            own = self.config.rule(current.rule)
+            if own is not None:
+                self._statuses[own.index] = "shown"
+            self._mark_suppressed(tested, own)
+
+    def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None) -> None:
+        # Invariant 3: while one regular interaction is displayed, later matches wait.
+        for rule in self.config.rules:
+            if rule.always_evaluate or rule is displayed:
+                continue
+            if rule.monitored or rule.index in self._page.memo:
+                if tested(rule).matched:
+                    self._statuses.setdefault(rule.index, "suppressed")
+
+    def _select(self, tested: Callable[[Rule], RuleTrace]) -> Rule | None:
+        """The first matching eligible regular rule (invariants 2 and 6)."""
+        for rule in self.config.rules:
+            if rule.always_evaluate:
+                continue
+            if self._capped(rule):
+                self._statuses[rule.index] = "capped"
+                continue
+            if tested(rule).matched:
+                if rule.name in self._page.declined:
+                    self._statuses[rule.index] = "declined"
+                    return None
+                return rule
+        return None
+
+    def _removable(self, shown: Displayed, mode: int) -> bool:
+        if shown.sticky:
+            return False
+        if mode == NAVIGATION:
+            return True
+        return not shown.clicked and not shown.manual
+
+    def _capped(self, rule: Rule) -> bool:
+        freq = rule.frequency
+        session = self._ensure_session()
+        count = session.displays.get(rule.name, 0)
+        if freq.max_per_session is not None and count >= freq.max_per_session:
+            return True
+        if freq.max_per_visitor is not None and self._ensure_visitor().displays.get(rule.name, 0) >= freq.max_per_visitor:
+            return True
+        last = session.last_display_at.get(rule.name)
+        if freq.min_interval_ms is not None and last is not None and self._now - last < freq.min_interval_ms:
+            return True
+        return bool(freq.not_after & set(session.rule_statuses.get(rule.name, ())))
+
+    def _compute_next_flip(self, view: View) -> int | None:
+        soonest: int | None = None
+        for rule in self.config.rules:
+            for condition in rule.timed:
+                flip = condition.next_flip(view)
+                if flip is not None and (soonest is None or flip < soonest):
+                    soonest = flip
+        return soonest
+
+    # ----------------------------------------------------------------- displaying
+
+    def _resolve(self, outcome: Outcome) -> tuple[str, str | None, str | None]:
+        start, language, queue_key = outcome.start, outcome.language, outcome.queue_key
+        for variant in outcome.variants:
+            if self._holds(variant.when, queue_key):
+                return variant.start or start, variant.language or language, variant.queue_key or queue_key
+        return start, language, queue_key
+
+    def _holds(self, when: When, queue_key: str | None) -> bool:
+        if when.schedule is not None:
+            schedule = self.config.schedules.get(when.schedule)
+            if schedule is None or schedule.is_open(self._now) != when.open:
+                return False
+        queue = when.queue or queue_key
+        agents, length = self._queues.get(queue or "", (None, None))
+        if when.agents_available is not None and not when.agents_available.holds(agents or 0):
+            return False
+        # An unknown queue length satisfies no comparison: we cannot claim it is short.
+        return when.queue_length is None or (length is not None and when.queue_length.holds(length))
+
+    def _display_rule(self, rule: Rule) -> str:
+        start, language, queue_key = self._resolve(rule.outcome)
+        interaction = self.config.interactions[start]
+        if interaction["type"] == "detectLogin":
+            return "matched"
+        session = self._ensure_session()
+        visitor = self._ensure_visitor()
+        session.displays[rule.name] = session.displays.get(rule.name, 0) + 1
+        session.last_display_at[rule.name] = self._now
+        visitor.displays[rule.name] = visitor.displays.get(rule.name, 0) + 1
+        visitor.last_seen_at = self._now
+        self._state_dirty = True
+        if rule.control_group and _bucket(visitor.visitor_id, rule.name) < rule.control_group:
+            self._emit(Control(rule.name, start, interaction["type"], language, queue_key))
+            return "control"
+        self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
+                             regular=not rule.always_evaluate, started_by=start))
+        return "shown"
+
+    def _show(self, shown: Displayed) -> None:
+        session = self._ensure_session()
+        content = self.config.interactions[shown.interaction]
+        shown.sticky = shown.type == "chat"
+        self._displayed[shown.rule] = shown
+        session.add_status(shown.interaction, shown.rule if not shown.manual else None, "exposed")
+        self._state_dirty = True
+        self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky))
+        if shown.sticky:
+            session.sticky = [s for s in session.sticky if s["rule"] != shown.rule] + [shown.as_sticky()]
+            self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language))
+
+    def _hide(self, shown: Displayed, reason: str) -> None:
+        self._displayed.pop(shown.rule, None)
+        self._emit(Hide(shown.rule, shown.interaction, shown.type, reason))
+
+    def _start_next(self, shown: Displayed, next_id: str) -> None:
+        if next_id not in self.config.interactions:
+            self._error("action.invalid", f'interaction "{next_id}" does not exist', "next")
+            return
+        self._hide(shown, "next")
+        following = Displayed(shown.rule, next_id, self.config.interactions[next_id]["type"], shown.language,
+                              shown.queue_key, shown.regular, clicked=True, manual=shown.manual,
+                              started_by=shown.started_by)
+        self._show(following)
+
+    def _find_displayed(self, rule: str, interaction: str) -> Displayed | None:
+        shown = self._displayed.get(rule)
+        if shown is not None and shown.interaction == interaction:
+            return shown
+        return next((d for d in self._displayed.values() if d.interaction == interaction), None)
+
+    def _drop_sticky(self, session: SessionState, interaction: str) -> None:
+        session.sticky = [s for s in session.sticky if s["interaction"] != interaction]
+
+    def _detect_login(self, rule: Rule, view: View) -> None:
+        start, _, _ = self._resolve(rule.outcome)
+        interaction = self.config.interactions.get(start, {})
+        if interaction.get("type") != "detectLogin":
+            return
+        found = False
+        if "selector" in interaction:
+            found = view.selectors.get(interaction["selector"], SelectorResult()).exists
+        if not found and "custom" in interaction:
+            found = view.custom.get(interaction["custom"], CustomResult()).value
+        session = self._ensure_session()
+        if found and not session.login:
+            session.login = True
+            view.login = True
+            self._state_dirty = True
+            # Login conditions read the new value from this evaluation on.
+            self._page.memo = {i: t for i, t in self._page.memo.items() if "login" not in self.config.rules[i].deps}
+
+    def _trigger_rule(self, name: str) -> None:
+        rule = self.config.rule(name)
+        if rule is None:
+            names = [r.name for r in self.config.rules]
+            self._error("api.unknownRule", f'triggerRule: no rule named "{name}"{suggest(name, names)}', "name")
+            return
+        self._replace_regular(rule.always_evaluate)
+        start, language, queue_key = self._resolve(rule.outcome)
+        interaction = self.config.interactions[start]
+        session = self._ensure_session()
+        session.displays[rule.name] = session.displays.get(rule.name, 0) + 1
+        session.last_display_at[rule.name] = self._now
+        self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
+                             regular=not rule.always_evaluate, manual=True, started_by=start))
+
+    def _trigger_interaction(self, iid: str) -> None:
+        interaction = self.config.interactions.get(iid)
+        if interaction is None:
+            hint = suggest(iid, list(self.config.interactions))
+            self._error("api.unknownInteraction", f'triggerInteraction: no interaction "{iid}"{hint}', "id")
+            return
+        self._replace_regular(False)
+        self._show(Displayed(MANUAL_RULE, iid, interaction["type"], None, None, regular=True, manual=True, started_by=iid))
+
+    def _replace_regular(self, always: bool) -> None:
+        if always:
+            return
+        for shown in list(self._displayed.values()):
+            if shown.regular and not shown.sticky:
+                self._hide(shown, "replaced")
+
+    # -------------------------------------------------------------------- output
+
+    def _emit(self, decision: Decision) -> None:
+        if not self._visible and isinstance(decision, Show | Chat | Control):
+            # Nothing is displayed in a hidden tab; it waits for the visitor to come back.
+            self._waiting.append(decision)
+            return
+        self._pending.append(decision)
+
+    def _error(self, code: str, message: str, path: str | None = None) -> None:
+        self._pending.append(Error(code, message, path))
+
+
+def _bucket(visitor_id: str, rule: str) -> float:
+    """A stable number in [0, 1) per visitor and rule; rules' buckets do not correlate."""
+    digest = hashlib.sha256(f"{visitor_id}\x00{rule}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _cause(fact: F.Fact) -> str:
+    if isinstance(fact, F.Page):
+        return fact.cause
+    names = {F.Tick: "tick", F.Evaluate: "evaluate", F.Action: "action", F.Push: "push",
+             F.QueueStatus: "queueStatus", F.Visibility: "visibility", F.SessionSync: "sessionSync"}
+    return names.get(type(fact), type(fact).__name__)

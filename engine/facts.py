@@ -1,0 +1,235 @@
+"""Input facts: what the loader observed, as typed, frozen values.
+
+Facts arrive from the bridge as JSON objects with a ``type``. ``decode`` turns each into
+one of the dataclasses below or a ``FactError`` naming the fact and the field, so a
+malformed message becomes an error decision instead of an exception, and the engine's
+state is untouched by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.conditions.base import CustomResult, SelectorResult
+
+PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
+ACTIONS = ("shown", "closed", "clicked", "chatStarted")
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    user_agent: str
+    mobile: bool | None = None
+    max_touch_points: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    now: int
+    url: str
+    title: str = ""
+    referrer: str = ""
+    cause: str = "load"
+    reload: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    now: int
+
+
+@dataclass(frozen=True, slots=True)
+class Selectors:
+    results: Mapping[str, SelectorResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Custom:
+    results: Mapping[str, CustomResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    now: int
+    action: str
+    interaction: str
+    rule: str = ""
+    next: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluate:
+    now: int
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerRule:
+    now: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerInteraction:
+    now: int
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStatus:
+    queue_key: str
+    agents_available: int | None
+    queue_length: int | None
+    now: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """Anything the site passed to ``engage.push`` that is not queue status."""
+
+    now: int
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    now: int
+    visible: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExitIntent:
+    now: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSync:
+    """Another tab of the same visitor wrote its state."""
+
+    state: Mapping[str, Any]
+
+
+Fact = (
+    Device | Page | Tick | Selectors | Custom | Action | Evaluate | TriggerRule | TriggerInteraction
+    | QueueStatus | Push | Visibility | ExitIntent | SessionSync
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FactError:
+    fact: str
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.fact}.{self.field}" if self.field else self.fact
+        return f"fact {where}: {self.message}"
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _get(obj: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: Any = ..., choices: tuple[str, ...] = ()) -> Any:
+    if name not in obj or obj[name] is None:
+        if default is ...:
+            raise _Invalid(name, "is missing")
+        return default
+    value = obj[name]
+    # bool is an int in Python; a boolean where a number is wanted is a mistake.
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise _Invalid(name, f"expected a number, got {value!r}")
+    if not isinstance(value, kind):
+        raise _Invalid(name, f"expected {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+    if choices and value not in choices:
+        raise _Invalid(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _now(obj: Mapping[str, Any]) -> int:
+    value = _get(obj, "now", (int, float))
+    return int(value)
+
+
+def _number(obj: Mapping[str, Any], name: str) -> int | None:
+    value = _get(obj, name, (int, float), None)
+    return None if value is None else int(value)
+
+
+def _selectors(obj: Mapping[str, Any]) -> Selectors:
+    raw = _get(obj, "results", dict)
+    results = {}
+    for selector, found in raw.items():
+        if not isinstance(found, dict):
+            raise _Invalid(f"results[{selector!r}]", "expected an object with exists, visible and text")
+        text = found.get("text") or ""
+        results[selector] = SelectorResult(bool(found.get("exists")), bool(found.get("visible")), str(text)[:1000])
+    return Selectors(results)
+
+
+def _custom(obj: Mapping[str, Any]) -> Custom:
+    raw = _get(obj, "results", dict)
+    results = {}
+    for path, found in raw.items():
+        if not isinstance(found, dict):
+            raise _Invalid(f"results[{path!r}]", "expected an object with value and error")
+        error = found.get("error")
+        results[path] = CustomResult(bool(found.get("value")), None if error is None else str(error))
+    return Custom(results)
+
+
+def _decode(obj: Mapping[str, Any]) -> Fact:
+    kind = obj.get("type")
+    if kind == "tick":
+        return Tick(_now(obj))
+    if kind == "page":
+        return Page(
+            _now(obj), _get(obj, "url", str), _get(obj, "title", str, ""), _get(obj, "referrer", str, ""),
+            _get(obj, "cause", str, "load", PAGE_CAUSES), bool(_get(obj, "reload", bool, False)),
+        )
+    if kind == "selectors":
+        return _selectors(obj)
+    if kind == "custom":
+        return _custom(obj)
+    if kind == "device":
+        touch = _number(obj, "maxTouchPoints")
+        return Device(_get(obj, "userAgent", str), _get(obj, "mobile", bool, None), touch)
+    if kind == "action":
+        return Action(
+            _now(obj), _get(obj, "action", str, choices=ACTIONS), _get(obj, "interaction", str),
+            _get(obj, "rule", str, ""), _get(obj, "next", str, None),
+        )
+    if kind == "evaluate":
+        return Evaluate(_now(obj))
+    if kind == "triggerRule":
+        return TriggerRule(_now(obj), _get(obj, "name", str))
+    if kind == "triggerInteraction":
+        return TriggerInteraction(_now(obj), _get(obj, "id", str))
+    if kind == "queueStatus":
+        return QueueStatus(
+            _get(obj, "queueKey", str), _number(obj, "agentsAvailable"), _number(obj, "queueLength"),
+            _number(obj, "now"),
+        )
+    if kind == "push":
+        return Push(_now(obj), _get(obj, "data", dict))
+    if kind == "visibility":
+        return Visibility(_now(obj), _get(obj, "visible", bool))
+    if kind == "exitIntent":
+        return ExitIntent(_now(obj))
+    if kind == "sessionSync":
+        return SessionSync(_get(obj, "state", dict))
+    raise _Invalid("type", f"unknown fact type {kind!r}")
+
+
+def decode(obj: object) -> Fact | FactError:
+    if not isinstance(obj, dict):
+        return FactError("fact", None, f"expected an object, got {type(obj).__name__}")
+    name = obj.get("type") if isinstance(obj.get("type"), str) else "fact"
+    try:
+        return _decode(obj)
+    except _Invalid as exc:
+        return FactError(str(name), exc.field, exc.message)

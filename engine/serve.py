@@ -1,0 +1,205 @@
+"""A small static file server for the demo and the browser tests: `python -m engine serve`.
+
+`python -m engine serve` copies demo-site/ to build/site/, builds the engage folder into
+build/site/engage/ with demo-site/rules.json as its config, and serves build/site/.
+Tests call `start_server()` to serve any folder on a free port from a background thread,
+optionally with a built engage folder mounted at /engage/.
+
+Caching mirrors what a site owner should configure: the Pyodide runtime and the wheels
+never change under a given URL (the engine wheel's name carries a content hash), so they
+are cached for a year; everything else is revalidated on every load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from engine.build import REPO, BuildError, build
+
+ENGAGE_PREFIX = "/engage"
+IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
+
+MIME_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    # WebAssembly.instantiateStreaming insists on exactly this type.
+    ".wasm": "application/wasm",
+    ".whl": "application/octet-stream",
+    ".zip": "application/zip",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def __init__(self, *args: Any, engage_dir: Path | None, log_errors: bool, **kwargs: Any) -> None:
+        self.engage_dir = engage_dir
+        self.log_errors = log_errors
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        bare = path.split("?", 1)[0].split("#", 1)[0]
+        if self.engage_dir is not None and (
+            bare == ENGAGE_PREFIX or bare.startswith(ENGAGE_PREFIX + "/")
+        ):
+            # The handler is per request, so swapping the root here is thread-safe.
+            root = self.directory
+            self.directory = str(self.engage_dir)
+            try:
+                return super().translate_path(path[len(ENGAGE_PREFIX) :] or "/")
+            finally:
+                self.directory = root
+        return super().translate_path(path)
+
+    def end_headers(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path.startswith(IMMUTABLE_PREFIXES) and not path.endswith(".json"):
+            self.send_header("Cache-Control", "public, max-age=31536000, immutable")
+        else:
+            self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.log_errors and isinstance(code, int) and code >= 400:
+            sys.stderr.write(f"{self.command} {self.path} -> {code}\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Browsers drop connections mid-response all the time (navigation, cached hits).
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+class StaticServer:
+    """A running server; `url` ends with "/". Stop it with `stop()` or a `with` block."""
+
+    def __init__(self, server: ThreadingHTTPServer, thread: threading.Thread | None) -> None:
+        self._server = server
+        self._thread = thread
+        host, port = server.server_address[:2]
+        self.host = str(host)
+        self.port = int(port)
+        self.url = f"http://{self.host}:{self.port}/"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> StaticServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def make_server(
+    site_dir: Path,
+    engage_dir: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    log_errors: bool = False,
+) -> ThreadingHTTPServer:
+    """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/."""
+    if not Path(site_dir).is_dir():
+        raise FileNotFoundError(f"cannot serve {site_dir}: no such folder")
+    handler = partial(
+        _Handler,
+        directory=str(site_dir),
+        engage_dir=Path(engage_dir) if engage_dir is not None else None,
+        log_errors=log_errors,
+    )
+    return _Server((host, port), handler)
+
+
+def start_server(
+    site_dir: Path,
+    engage_dir: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> StaticServer:
+    """Serve `site_dir` from a background thread; port 0 picks a free port."""
+    server = make_server(site_dir, engage_dir, host, port)
+    thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
+    thread.start()
+    return StaticServer(server, thread)
+
+
+def serve(
+    site_dir: Path,
+    engage_dir: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Serve until interrupted (Ctrl-C)."""
+    server = make_server(site_dir, engage_dir, host, port, log_errors=True)
+    running = StaticServer(server, None)
+    print(f"Serving {site_dir} on {running.url} (Ctrl-C stops)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def build_demo(demo_dir: Path, site_dir: Path) -> None:
+    """Copy the demo shop to `site_dir` and build the engage folder into it."""
+    rules = demo_dir / "rules.json"
+    if not rules.is_file():
+        raise BuildError(f"{rules} is missing; the demo needs its config there.")
+    if site_dir.exists():
+        shutil.rmtree(site_dir)
+    shutil.copytree(demo_dir, site_dir, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    build(site_dir / "engage", config=rules)
+
+
+def main(argv: list[str]) -> int:
+    """CLI for `python -m engine serve`; `argv` holds the arguments after `serve`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m engine serve",
+        description="Build the demo shop into build/site/ and serve it.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    args = parser.parse_args(argv)
+    site_dir = REPO / "build" / "site"
+    try:
+        build_demo(REPO / "demo-site", site_dir)
+    except BuildError as exc:
+        print(f"engine serve: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        serve(site_dir, None, args.host, args.port)
+    except OSError as exc:
+        print(
+            f"engine serve: error: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
+            "pick another port with --port",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

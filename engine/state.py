@@ -1,0 +1,132 @@
+"""Session and visitor state: plain JSON, versioned, owned by the engine, stored by the loader.
+
+Invariants:
+
+* Everything here is JSON-serialisable as is; ``to_json`` / ``from_json`` round-trip.
+* ``SESSION_VERSION`` changes whenever a field changes meaning. A stored state of another
+  version, or of the wrong shape, is discarded with a warning: the visitor starts a new
+  session, the page never sees an exception.
+* A session ends after ``SESSION_IDLE_MS`` without visitor activity (page views, pushes,
+  actions). The engine decides this from ``now``; the loader only stores.
+* Visitor state (capping across sessions, the control-group id) is kept apart from the
+  session, because it lives for ``VISITOR_TTL_MS`` and consent rules may treat it apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SESSION_VERSION = 1
+SESSION_IDLE_MS = 30 * 60 * 1000
+VISITOR_TTL_MS = 90 * 24 * 3600 * 1000
+HISTORY_LIMIT = 50
+STATUSES = ("exposed", "declined", "clicked", "interacted")
+
+
+@dataclass
+class SessionState:
+    started_at: int
+    last_seen_at: int
+    history: list[str] = field(default_factory=list)
+    # interaction id -> statuses reached, in the order first reached
+    statuses: dict[str, list[str]] = field(default_factory=dict)
+    # rule name -> statuses of the interactions it started (for frequency.notAfter)
+    rule_statuses: dict[str, list[str]] = field(default_factory=dict)
+    displays: dict[str, int] = field(default_factory=dict)
+    last_display_at: dict[str, int] = field(default_factory=dict)
+    login: bool = False
+    device: dict[str, Any] | None = None
+    # interactions that survive navigation and page loads (a chat under way)
+    sticky: list[dict[str, Any]] = field(default_factory=list)
+    # owned by engine.behaviour: cart, products, errors, entry points, flows ...
+    behaviour: dict[str, Any] = field(default_factory=dict)
+
+    def add_status(self, interaction: str, rule: str | None, status: str) -> bool:
+        changed = False
+        for key, table in ((interaction, self.statuses), (rule, self.rule_statuses)):
+            if key is None:
+                continue
+            seen = table.setdefault(key, [])
+            if status not in seen:
+                seen.append(status)
+                changed = True
+        return changed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": SESSION_VERSION, **asdict(self)}
+
+
+@dataclass
+class VisitorState:
+    visitor_id: str
+    first_seen_at: int
+    last_seen_at: int
+    displays: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": SESSION_VERSION, **asdict(self)}
+
+
+def _fields(cls: type) -> set[str]:
+    return set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+
+
+def _decode(cls: type, raw: object, label: str) -> tuple[Any, str | None]:
+    if raw is None:
+        return None, None
+    if not isinstance(raw, Mapping):
+        return None, f"stored {label} state is not an object; starting a new {label}"
+    if raw.get("version") != SESSION_VERSION:
+        return None, f"stored {label} state has version {raw.get('version')!r}, this engine reads {SESSION_VERSION}; starting a new {label}"
+    body = {k: v for k, v in raw.items() if k != "version"}
+    if set(body) != _fields(cls):
+        return None, f"stored {label} state has unexpected fields; starting a new {label}"
+    try:
+        state = cls(**body)
+        _check_types(state)
+    except (TypeError, ValueError) as exc:
+        return None, f"stored {label} state is corrupt ({exc}); starting a new {label}"
+    return state, None
+
+
+def _check_types(state: Any) -> None:
+    # Stored state crosses a trust boundary (storage can be edited or half-written):
+    # check the shape of every field the engine will index into.
+    expect = {
+        "started_at": int, "last_seen_at": int, "first_seen_at": int, "visitor_id": str,
+        "history": list, "statuses": dict, "rule_statuses": dict, "displays": dict,
+        "last_display_at": dict, "login": bool, "sticky": list, "behaviour": dict,
+    }
+    for name, kind in expect.items():
+        if hasattr(state, name) and not isinstance(getattr(state, name), kind):
+            raise ValueError(f"{name} should be {kind.__name__}")
+    for name in ("history",):
+        if hasattr(state, name) and not all(isinstance(u, str) for u in getattr(state, name)):
+            raise ValueError(f"{name} should hold strings")
+    for name in ("statuses", "rule_statuses"):
+        if hasattr(state, name):
+            for value in getattr(state, name).values():
+                if not isinstance(value, list) or not all(s in STATUSES for s in value):
+                    raise ValueError(f"{name} holds an unknown status")
+    for name in ("displays", "last_display_at"):
+        if hasattr(state, name) and not all(isinstance(v, int) and not isinstance(v, bool) for v in getattr(state, name).values()):
+            raise ValueError(f"{name} should hold numbers")
+    if hasattr(state, "sticky") and not all(isinstance(s, dict) and isinstance(s.get("interaction"), str) for s in state.sticky):
+        raise ValueError("sticky should hold interactions")
+
+
+def session_from_json(raw: object, now: int) -> tuple[SessionState | None, str | None]:
+    """The stored session if it is valid and not idle-expired; else None and maybe a warning."""
+    state, warning = _decode(SessionState, raw, "session")
+    if state is not None and now - state.last_seen_at > SESSION_IDLE_MS:
+        return None, None
+    return state, warning
+
+
+def visitor_from_json(raw: object, now: int) -> tuple[VisitorState | None, str | None]:
+    state, warning = _decode(VisitorState, raw, "visitor")
+    if state is not None and now - state.last_seen_at > VISITOR_TTL_MS:
+        return None, None
+    return state, warning

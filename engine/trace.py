@@ -1,0 +1,104 @@
+"""Why each rule did or did not match: the trace a site owner reads.
+
+Testing a rule records, for each condition it tried, the result and the fact value it
+read. Conditions short-circuit like the semantics say (a ruleset stops at its first
+false condition, a rule at its first true ruleset); untried ones appear as not tested.
+The trace is kept compact while evaluating and turned into JSON only when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.conditions.base import View
+
+if TYPE_CHECKING:
+    from engine.config import Rule
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    matched: bool
+    # per ruleset: (result, read) for each condition tried, in order
+    rulesets: tuple[tuple[tuple[bool, object], ...], ...]
+
+
+def test_rule(rule: Rule, view: View) -> RuleTrace:
+    tried = []
+    for ruleset in rule.rulesets:
+        results = []
+        for condition in ruleset.conditions:
+            result, read = condition.test(view)
+            results.append((result, read))
+            if not result:
+                break
+        tried.append(tuple(results))
+        if len(results) == len(ruleset.conditions) and results[-1][0]:
+            return RuleTrace(True, tuple(tried))
+    return RuleTrace(False, tuple(tried))
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    now: int
+    cause: str
+    rules: Sequence[Rule]
+    results: Mapping[int, RuleTrace]
+    statuses: Mapping[int, str]
+
+    def status(self, rule: Rule) -> str:
+        traced = self.results.get(rule.index)
+        if rule.index in self.statuses:
+            return self.statuses[rule.index]
+        if traced is None:
+            return "skipped"
+        return "matched" if traced.matched else "notMatched"
+
+    def to_json(self) -> dict[str, Any]:
+        rules = []
+        for rule in self.rules:
+            traced = self.results.get(rule.index)
+            rulesets = []
+            for rs_index, ruleset in enumerate(rule.rulesets):
+                tried = traced.rulesets[rs_index] if traced and rs_index < len(traced.rulesets) else ()
+                conditions = []
+                for c_index, condition in enumerate(ruleset.conditions):
+                    entry: dict[str, Any] = dict(condition.raw)
+                    if c_index < len(tried):
+                        entry["result"], entry["read"] = tried[c_index][0], _plain(tried[c_index][1])
+                    else:
+                        entry["result"], entry["read"] = None, None
+                    conditions.append(entry)
+                matched = bool(tried) and len(tried) == len(ruleset.conditions) and tried[-1][0]
+                rulesets.append({"matched": matched if tried else None, "conditions": conditions})
+            rules.append({
+                "name": rule.name,
+                "alwaysEvaluate": rule.always_evaluate,
+                "matched": None if traced is None else traced.matched,
+                "status": self.status(rule),
+                "rulesets": rulesets,
+            })
+        return {"now": self.now, "cause": self.cause, "rules": rules}
+
+    def render(self) -> str:
+        """The trace as indented text: rule > ruleset > condition, the value read, the result."""
+        marks = {True: "yes", False: "no ", None: " - "}
+        lines = []
+        for rule in self.to_json()["rules"]:
+            always = " (always evaluated)" if rule["alwaysEvaluate"] else ""
+            lines.append(f"rule {rule['name']!r}{always}: {rule['status']}")
+            for index, ruleset in enumerate(rule["rulesets"]):
+                lines.append(f"  ruleset {index + 1}: {marks[ruleset['matched']].strip() or '-'}")
+                for cond in ruleset["conditions"]:
+                    described = " ".join(str(cond[k]) for k in ("type", "criteria", "operator", "value") if k in cond)
+                    read = "not tested" if cond["result"] is None else f"read {cond['read']!r}"
+                    lines.append(f"    [{marks[cond['result']]}] {described}  ({read})")
+        return "\n".join(lines)
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

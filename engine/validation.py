@@ -1,0 +1,225 @@
+"""Config validation against ``schema.json``, reporting every problem by JSON path.
+
+A JSON Schema validator stops at the first error, and a ``oneOf`` failure says little more
+than "no branch matched". Site owners need every mistake at once, with the field named.
+So we walk the schema's *structure* ourselves (objects, arrays, ``$ref`` and the
+discriminated unions marked ``x-discriminator``), and hand each *leaf* value to
+fastjsonschema, which owns the keyword semantics (type, enum, const, pattern, bounds).
+The schema stays the single source of truth: nothing here knows a field name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$\-]*$")
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigError:
+    """One problem in a config, at a JSON path such as ``rules[2].outcome.start``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def join(path: str, key: str | int) -> str:
+    """Extend a JSON path the way a reader would write it: ``a.b[0]["odd key"]``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if not _IDENTIFIER.match(key):
+        return f"{path}[{json.dumps(key)}]"
+    return f"{path}.{key}" if path else key
+
+
+def json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ``did you mean`` clause for near misses, or nothing."""
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return f'; did you mean "{lowered[word.lower()]}"?'
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def field_name(path: str) -> str:
+    """The last named segment of a path: the thing a message talks about."""
+    tail = re.sub(r"\[\d+\]$", "", path)
+    tail = tail.rsplit(".", 1)[-1]
+    return tail.strip('[]"') or "value"
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    text = resources.files("engine").joinpath("schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+class SchemaWalker:
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self.definitions: dict[str, Any] = schema.get("definitions", {})
+        self._leaf_validators: dict[str, Callable[[Any], Any]] = {}
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            node = self.definitions[name]
+        return node
+
+    def definition(self, name: str) -> dict[str, Any]:
+        return self.resolve(self.definitions[name])
+
+    def validate(self, value: object, node: dict[str, Any] | None = None, path: str = "") -> list[ConfigError]:
+        errors: list[ConfigError] = []
+        self._walk(self.schema if node is None else node, value, path, errors)
+        return errors
+
+    def _walk(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
+        node = self.resolve(node)
+        if "x-discriminator" in node:
+            self._walk_union(node, value, path, errors)
+        elif node.get("type") == "object" and ("properties" in node or "additionalProperties" in node):
+            self._walk_object(node, value, path, errors)
+        elif node.get("type") == "array" and "items" in node:
+            self._walk_array(node, value, path, errors)
+        else:
+            self._check_leaf(node, value, path, errors)
+
+    def _walk_union(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
+        key = node["x-discriminator"]
+        if not isinstance(value, dict):
+            errors.append(ConfigError(path, f"expected an object, got {json_type(value)}"))
+            return
+        branches = {self.resolve(b)["properties"][key]["const"]: b for b in node["oneOf"]}
+        tag = value.get(key)
+        if tag is None:
+            errors.append(ConfigError(path, f'missing required field "{key}"; one of: {", ".join(branches)}'))
+        elif not isinstance(tag, str) or tag not in branches:
+            hint = suggest(tag, list(branches)) if isinstance(tag, str) else ""
+            errors.append(
+                ConfigError(join(path, key), f"unknown {key} {json.dumps(tag)}{hint} Expected one of: {', '.join(branches)}")
+            )
+        else:
+            self._walk(branches[tag], value, path, errors)
+
+    def _walk_object(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
+        if not isinstance(value, dict):
+            errors.append(ConfigError(path, f"expected an object, got {json_type(value)}"))
+            return
+        properties: dict[str, Any] = node.get("properties", {})
+        for name in node.get("required", []):
+            if name not in value:
+                errors.append(ConfigError(path, f'missing required field "{name}"'))
+        extra = node.get("additionalProperties", True)
+        for key, item in value.items():
+            if key in properties:
+                self._walk(properties[key], item, join(path, key), errors)
+            elif isinstance(extra, dict):
+                self._walk(extra, item, join(path, key), errors)
+            elif extra is False:
+                errors.append(ConfigError(join(path, key), f'unknown field "{key}"{suggest(key, list(properties))}'))
+        if "minProperties" in node and len(value) < node["minProperties"]:
+            wanted = ", ".join(f'"{p}"' for p in properties)
+            errors.append(ConfigError(path, f"must not be empty; give one of {wanted}"))
+        if "maxProperties" in node and len(value) > node["maxProperties"]:
+            errors.append(ConfigError(path, f"give only {node['maxProperties']} of: {', '.join(properties)}"))
+
+    def _walk_array(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
+        if not isinstance(value, list):
+            errors.append(ConfigError(path, f"expected a list, got {json_type(value)}"))
+            return
+        minimum = node.get("minItems", 0)
+        if len(value) < minimum:
+            errors.append(ConfigError(path, f"needs at least {minimum} item{'s' if minimum != 1 else ''}"))
+        for index, item in enumerate(value):
+            self._walk(node["items"], item, join(path, index), errors)
+
+    def _leaf_validator(self, node: dict[str, Any]) -> Callable[[Any], Any]:
+        # Identical leaves (every "operator" enum, every non-empty string) share one
+        # compiled validator: compiling is the expensive part under Pyodide.
+        key = json.dumps(node, sort_keys=True)
+        validator = self._leaf_validators.get(key)
+        if validator is None:
+            validator = fastjsonschema.compile({**node, "definitions": self.definitions})
+            self._leaf_validators[key] = validator
+        return validator
+
+    def _check_leaf(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
+        try:
+            self._leaf_validator(node)(value)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            errors.append(ConfigError(path, leaf_message(exc, node, value, path)))
+
+
+def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any], value: object, path: str) -> str:
+    rule, definition = exc.rule, exc.rule_definition
+    name = field_name(path)
+    if rule == "type":
+        wanted = definition if isinstance(definition, list) else [definition]
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
+        return f"expected {words}, got {json_type(value)}"
+    if rule == "enum":
+        choices = [str(c) for c in definition]
+        hint = suggest(value, choices) if isinstance(value, str) else ""
+        return f"unknown {name} {json.dumps(value)}{hint} Expected one of: {', '.join(choices)}"
+    if rule == "const":
+        return f"must be {json.dumps(definition)}, got {json.dumps(value)}"
+    if rule == "minLength":
+        return "must not be empty"
+    if rule == "minimum":
+        return f"must be at least {definition}, got {json.dumps(value)}"
+    if rule == "maximum":
+        return f"must be at most {definition}, got {json.dumps(value)}"
+    if rule == "pattern":
+        described = node.get("description", "")
+        return f"{json.dumps(value)} does not have the expected form. {described}".strip()
+    return f"{exc.message.replace('data', name, 1)}"
+
+
+@cache
+def walker() -> SchemaWalker:
+    return SchemaWalker(load_schema())
+
+
+def validate(config: object) -> list[ConfigError]:
+    """Every schema problem of a config, in document order."""
+    return walker().validate(config)

@@ -1,0 +1,88 @@
+"""Shared fixtures for browser tests: Debian Chromium, one engage build, static servers.
+
+Tests get pytest-playwright's `browser`, `context` and `page` fixtures, launched on
+/usr/bin/chromium (Playwright's own browser downloads are not available here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.build import build
+from engine.serve import StaticServer, start_server
+
+CHROMIUM = Path(os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = Path(__file__).parent / "pages"
+
+SiteServer = Callable[..., str]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    browser_dir = Path(__file__).parent
+    for item in items:
+        if browser_dir in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}; install it (apt-get install chromium) or set ENGAGE_CHROMIUM")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def engage_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The engage folder, built once per session from this checkout."""
+    out = tmp_path_factory.mktemp("engage-build") / "engage"
+    build(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_server(engage_build: Path) -> Iterator[SiteServer]:
+    """Start a server for a folder and return its base URL (ending in "/").
+
+    `site_server(site_dir)` mounts the session's engage build at /engage/;
+    `site_server(site_dir, engage_dir)` mounts another one (e.g. a deliberately broken
+    copy). Servers are reused per (site_dir, engage_dir) and stopped at session end.
+    """
+    servers: dict[tuple[Path, Path], StaticServer] = {}
+
+    def start(site_dir: Path = PAGES, engage_dir: Path | None = None) -> str:
+        key = (Path(site_dir).resolve(), Path(engage_dir or engage_build).resolve())
+        if key not in servers:
+            servers[key] = start_server(key[0], key[1])
+        return servers[key].url
+
+    yield start
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture
+def broken_build(engage_build: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """A copy of the engage build with one file (path relative to it) removed."""
+
+    def make(missing: str) -> Path:
+        out = tmp_path / "engage"
+        # Hard links keep the 14 MB copy instant; nothing writes to these files.
+        shutil.copytree(engage_build, out, copy_function=os.link)
+        (out / missing).unlink()
+        return out
+
+    return make
