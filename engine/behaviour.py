@@ -68,3 +68,22 @@ def compile_flows(raw: Mapping[str, Any], entry_points: Mapping[str, EntryPoint]
             steps.append(FlowStep(ref, bool(step.get("required", True))))
         compiled[name] = Flow(name, tuple(steps))
     return compiled
+
+
+# --------------------------------------------------------------------------- hooks
+# The engine calls these; they own ``SessionState.behaviour`` (plain JSON).
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    changed: bool
+    error: tuple[str, str] | None = None  # (field path, what is wrong and how to fix it)
+
+
+def on_page(state: dict[str, Any], config: Any, url: str, title: str, now: int, *, same_view: bool = False) -> None:
+    """A navigation step (or, with ``same_view``, a new address for the same page view)."""
+
+
+def on_push(state: dict[str, Any], config: Any, data: Mapping[str, Any], now: int) -> PushOutcome:
+    """Apply one ``engage.push`` object; report a wrong shape instead of raising."""
+    return PushOutcome(False, ("type", f"unknown push type {data.get('type')!r}"))

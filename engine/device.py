@@ -14,10 +14,12 @@ Base answer (``user_agents.parse``)
 
 Corrections, in the order they are tried (the first one that speaks wins)
 
-1. ``not-handheld``: TVs, set-top boxes, home consoles → ``desktop``.
+1. ``not-handheld``: TVs, set-top boxes, home consoles, VR headsets → ``desktop``.
    A panel aimed at phones must not be laid out for a 55-inch TV. The library calls
    Android TVs (``BRAVIA``, Fire TV ``AFT*`` sticks) tablets because their UAs have no
-   ``Mobile`` token, calls a Fire TV running Silk a Kindle, and reads the old Xbox One
+   ``Mobile`` token, calls a Fire TV running Silk a Kindle, calls a Meta Quest (whose
+   browser deliberately sends an X11 desktop UA) an Android tablet because ua-parser
+   infers Android from the model, and reads the old Xbox One
    Edge UA (``Windows Phone 10.0; Android 4.2.1; Xbox; Xbox One ... Mobile Safari``) as a
    phone, so this rule runs before every phone rule.
    Crawlers are *not* forced to desktop: a plain crawler has no device in its UA and the
@@ -61,8 +63,7 @@ Corrections, in the order they are tried (the first one that speaks wins)
    MDN recommends testing for ``Mobi``. The library tests the narrower ``Mobile Safari``,
    so ``Opera Mobi`` and UC Browser's trailing ``Mobile`` read as tablets. Opera Mini is
    a phone browser by design. The rule only applies when the UA itself says ``Android``
-   (or UC's ``Adr``): ua-parser infers Android for some devices whose UA claims X11 Linux
-   (Meta Quest headsets), and those stay desktop.
+   (or UC's ``Adr``), not when ua-parser infers Android from a model name.
 7. ``mobi-token``: the library says desktop for a UA that is not a PC (no Windows NT, Mac,
    X11 Linux, Chrome OS) but carries ``Mobi`` or ``Opera Mini`` → ``mobile`` (the same MDN
    rule, for feature-phone and proxy browsers with unknown OSes).
@@ -110,7 +111,8 @@ _NOT_HANDHELD = re.compile(
     r"SMART-?TV|SmartTV|Smart TV|HbbTV|\bTV Safari|GoogleTV|Google TV|Android ?TV|CrKey"
     r"|BRAVIA|Web0S|webOS\.TV|NetCast|InettvBrowser|\bRoku|AppleTV|Apple TV|MIBOX|\bMiTV"
     r"|\bAFT[A-Z0-9]{1,6}\b"  # Amazon Fire TV model codes (AFTB, AFTMM, AFTKA, ...)
-    r"|PlayStation ?[345]|PlayStation;|\bXbox|Nintendo (?:Switch|Wii)",
+    r"|PlayStation ?[345]|PlayStation;|\bXbox|Nintendo (?:Switch|Wii)"
+    r"|OculusBrowser|\bVR Safari|PicoBrowser",  # VR headsets (Meta Quest, Pico)
     re.IGNORECASE,
 )
 # 2. Handheld consoles.
@@ -201,6 +203,12 @@ def _classify_ua(ua: str) -> tuple[Device, str]:
     if not ua.strip():
         return "desktop", "empty"
 
+    # Imported here, not at module level: see the module docstring (Pyodide import cost).
+    import user_agents
+
+    parsed = user_agents.parse(ua)
+    base: Device = "tablet" if parsed.is_tablet else "mobile" if parsed.is_mobile else "desktop"
+
     if _NOT_HANDHELD.search(ua):
         return "desktop", "not-handheld"
     if _HANDHELD_CONSOLE.search(ua):
@@ -219,18 +227,9 @@ def _classify_ua(ua: str) -> tuple[Device, str]:
         return "mobile", "phone-model"
     if android:
         return ("mobile" if _MOBI.search(ua) else "tablet"), "android"
-
-    # Imported here, not at module level: see the module docstring (Pyodide import cost).
-    import user_agents
-
-    parsed = user_agents.parse(ua)
-    if parsed.is_tablet:
-        return "tablet", "library"
-    if parsed.is_mobile:
-        return "mobile", "library"
-    if not parsed.is_pc and _MOBI.search(ua):
+    if base == "desktop" and not parsed.is_pc and _MOBI.search(ua):
         return "mobile", "mobi-token"
-    return "desktop", "library"
+    return base, "library"
 
 
 def _platform(ua: str) -> str:

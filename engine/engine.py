@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import behaviour
 from engine import facts as F
 from engine.conditions.base import CustomResult, SelectorResult, View
 from engine.config import Config, Outcome, Rule, When
@@ -95,6 +96,7 @@ class PageView:
     started_at: int = 0
     declined: set[str] = field(default_factory=set)
     memo: dict[int, RuleTrace] = field(default_factory=dict)
+    exit_intent: bool = False
 
 
 class Engine:
@@ -227,7 +229,12 @@ class Engine:
             case F.Visibility():
                 return self._on_visibility(fact)
             case F.ExitIntent():
-                return NONE
+                # Exit intent counts once per page view: a visitor wiggling the pointer
+                # along the top edge must not re-trigger it.
+                if self._page.exit_intent:
+                    return NONE
+                self._page.exit_intent = True
+                return RECHECK
             case F.SessionSync():
                 return self._on_sync(fact)
         return NONE
@@ -261,12 +268,14 @@ class Engine:
                 session.history[-1] = fact.url
             else:
                 session.history.append(fact.url)
+            behaviour.on_page(session.behaviour, self.config, fact.url, fact.title, self._now, same_view=True)
             return RECHECK
         is_reload = fact.reload and fact.cause == "load" and session.history[-1:] == [fact.url]
         if not is_reload:
             session.history.append(fact.url)
             del session.history[:-HISTORY_LIMIT]
         self._page = PageView(started_at=self._now)
+        behaviour.on_page(session.behaviour, self.config, fact.url, fact.title, self._now)
         self._visible_ms_page = 0
         if self._visible_since is not None:
             self._visible_since = self._now
@@ -321,7 +330,17 @@ class Engine:
                 session.login = detected
                 return RECHECK
             return NONE
-        self._error("push.unknown", f"push of unknown type {kind!r} ignored", "type")
+        if kind in ("consent", "queueStatus"):
+            return NONE  # handled by the loader (storage) and the QueueStatus fact
+        session = self._ensure_session()
+        outcome = behaviour.on_push(session.behaviour, self.config, data, self._now)
+        if outcome.error is not None:
+            field_path, message = outcome.error
+            self._error("push.invalid", f"engage.push({kind or 'no type'}): {message}; the push was ignored", field_path)
+            return NONE
+        if outcome.changed:
+            self._state_dirty = True
+            return RECHECK
         return NONE
 
     def _on_visibility(self, fact: F.Visibility) -> int:
@@ -416,6 +435,7 @@ class Engine:
             custom=self._custom,
             device=self._device(session) if self._needs_device() else None,
             login=session.login,
+            exit_intent=self._page.exit_intent,
             session=session,
         )
 

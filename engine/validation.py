@@ -86,6 +86,12 @@ def field_name(path: str) -> str:
     return tail.strip('[]"') or "value"
 
 
+def unknown(name: str, value: object, choices: list[str]) -> str:
+    """``unknown operator "contians"; did you mean "contains"?`` or the list of choices."""
+    hint = suggest(value, choices) if isinstance(value, str) else ""
+    return f"unknown {name} {json.dumps(value)}{hint or '; expected one of: ' + ', '.join(choices)}"
+
+
 @cache
 def load_schema() -> dict[str, Any]:
     text = resources.files("engine").joinpath("schema.json").read_text(encoding="utf-8")
@@ -134,10 +140,7 @@ class SchemaWalker:
         if tag is None:
             errors.append(ConfigError(path, f'missing required field "{key}"; one of: {", ".join(branches)}'))
         elif not isinstance(tag, str) or tag not in branches:
-            hint = suggest(tag, list(branches)) if isinstance(tag, str) else ""
-            errors.append(
-                ConfigError(join(path, key), f"unknown {key} {json.dumps(tag)}{hint} Expected one of: {', '.join(branches)}")
-            )
+            errors.append(ConfigError(join(path, key), unknown(key, tag, list(branches))))
         else:
             self._walk(branches[tag], value, path, errors)
 
@@ -198,9 +201,7 @@ def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, A
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
         return f"expected {words}, got {json_type(value)}"
     if rule == "enum":
-        choices = [str(c) for c in definition]
-        hint = suggest(value, choices) if isinstance(value, str) else ""
-        return f"unknown {name} {json.dumps(value)}{hint} Expected one of: {', '.join(choices)}"
+        return unknown(name, value, [str(c) for c in definition])
     if rule == "const":
         return f"must be {json.dumps(definition)}, got {json.dumps(value)}"
     if rule == "minLength":
@@ -212,7 +213,7 @@ def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, A
     if rule == "pattern":
         described = node.get("description", "")
         return f"{json.dumps(value)} does not have the expected form. {described}".strip()
-    return f"{exc.message.replace('data', name, 1)}"
+    return str(exc.message).replace("data", name, 1)
 
 
 @cache

@@ -54,6 +54,7 @@ class View:
     custom: Mapping[str, CustomResult] = field(default_factory=dict)
     device: str | None = None
     login: bool = False
+    exit_intent: bool = False
     session: Any = None  # engine.state.SessionState, for behaviour conditions
 
     def page(self, back: int) -> str | None:
