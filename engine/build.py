@@ -505,3 +505,7 @@ def write_lockfile(
         # reach servers that read it as a space.
         package["file_name"] = quote(package["file_name"])
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -124,20 +124,52 @@ def parse_config(text: str | bytes) -> Config | list[ConfigError]:
     return compile_config(raw)
 
 
+SECTIONS = ("interactions", "schedules", "queues", "entryPoints", "flows")
+
+
 def compile_config(raw: object) -> Config | list[ConfigError]:
     errors = validate(raw)
-    if errors or not isinstance(raw, dict):
+    if not isinstance(raw, dict):
         return errors or [ConfigError("", "expected a JSON object")]
-    errors = []
-    compiler = _Compiler(raw, errors)
+    skip = _broken_items(raw, errors)
+    if skip is None:
+        return errors
+    # Items the schema accepted are still compiled, so one run lists the schema
+    # mistakes *and* the semantic ones (unknown names, bad regexes) together.
+    compiler = _Compiler(raw, errors, skip)
     config = compiler.compile()
     return errors if errors else config
 
 
+def _broken_items(raw: dict[str, Any], errors: list[ConfigError]) -> set[str] | None:
+    """Paths of the rules and named items with schema errors; None if the top level is broken."""
+    if not errors:
+        return set()
+    if not isinstance(raw.get("rules"), list) or any(not isinstance(raw.get(s, {}), dict) for s in SECTIONS):
+        return None
+    prefixes = [join("rules", i) for i in range(len(raw["rules"]))]
+    prefixes += [join(s, name) for s in SECTIONS for name in raw.get(s, {})]
+    broken = set()
+    for error in errors:
+        owner = next((p for p in prefixes if error.path == p or error.path.startswith((p + ".", p + "["))), None)
+        if owner is None:
+            return None
+        broken.add(owner)
+    return broken
+
+
+def known_names(name: str, known: list[str], section: str) -> str:
+    """``; did you mean "x"?``, else what exists, else where to add it."""
+    if not known:
+        return f'; add it under "{section}"'
+    return suggest(name, known) or f"; known {section}: {', '.join(known[:10])}"
+
+
 class _Compiler:
-    def __init__(self, raw: dict[str, Any], errors: list[ConfigError]) -> None:
+    def __init__(self, raw: dict[str, Any], errors: list[ConfigError], skip: set[str]) -> None:
         self.raw = raw
         self.errors = errors
+        self.skip = skip
         self.interactions: dict[str, Any] = raw.get("interactions", {})
         self.ctx = CompileContext(raw, errors)
 
@@ -146,10 +178,12 @@ class _Compiler:
 
     def compile(self) -> Config:
         schedules = self.schedules()
-        entry_points = behaviour.compile_entry_points(self.raw.get("entryPoints", {}), self.errors)
-        flows = behaviour.compile_flows(self.raw.get("flows", {}), entry_points, self.errors)
+        entry_points = behaviour.compile_entry_points(self.valid("entryPoints"), self.errors)
+        flows = behaviour.compile_flows(self.valid("flows"), entry_points, self.errors)
         self.check_interactions()
-        rules = tuple(self.rule(i, r, schedules) for i, r in enumerate(self.raw["rules"]))
+        rules = tuple(
+            self.rule(i, r, schedules) for i, r in enumerate(self.raw["rules"]) if join("rules", i) not in self.skip
+        )
         self.check_rule_names(rules)
         selectors: dict[str, None] = {}
         paths: dict[str, None] = {}
@@ -182,9 +216,12 @@ class _Compiler:
             raw=MappingProxyType(self.raw),
         )
 
+    def valid(self, section: str) -> dict[str, Any]:
+        return {k: v for k, v in self.raw.get(section, {}).items() if join(section, k) not in self.skip}
+
     def schedules(self) -> dict[str, Schedule]:
         compiled: dict[str, Schedule] = {}
-        for name, raw in self.raw.get("schedules", {}).items():
+        for name, raw in self.valid("schedules").items():
             schedule, problems = compile_schedule(raw, join("schedules", name))
             for path, message in problems:
                 self.error(path, message)
@@ -194,12 +231,10 @@ class _Compiler:
 
     def interaction_ref(self, name: str, path: str) -> None:
         if name not in self.interactions:
-            known = list(self.interactions)
-            hint = suggest(name, known) if known else '; add it under "interactions"'
-            self.error(path, f'no interaction "{name}"{hint}')
+            self.error(path, f'no interaction "{name}"{known_names(name, list(self.interactions), "interactions")}')
 
     def check_interactions(self) -> None:
-        for iid, interaction in self.interactions.items():
+        for iid, interaction in self.valid("interactions").items():
             path = join("interactions", iid)
             kind = interaction["type"]
             if kind == "button":
@@ -278,8 +313,7 @@ class _Compiler:
         schedule = raw.get("schedule")
         if schedule is not None and schedule not in self.raw.get("schedules", {}):
             known = list(self.raw.get("schedules", {}))
-            hint = suggest(schedule, known) if known else '; add it under "schedules"'
-            self.error(f"{path}.schedule", f'no schedule "{schedule}"{hint}')
+            self.error(f"{path}.schedule", f'no schedule "{schedule}"{known_names(schedule, known, "schedules")}')
         if (schedule is None) != ("is" not in raw):
             self.error(path, '"schedule" and "is" go together: {"schedule": "office", "is": "open"}')
         if raw.keys() == {"queue"}:

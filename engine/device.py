@@ -106,7 +106,7 @@ _MAX_UA_LENGTH = 1024
 # Bounded so a stream of distinct UAs (CLI, a long-lived worker) cannot grow memory.
 _CACHE_SIZE = 512
 
-# 1. Not a handheld: TVs, set-top boxes, home consoles.
+# 1. Not a handheld: TVs, set-top boxes, home consoles, VR headsets.
 _NOT_HANDHELD = re.compile(
     r"SMART-?TV|SmartTV|Smart TV|HbbTV|\bTV Safari|GoogleTV|Google TV|Android ?TV|CrKey"
     r"|BRAVIA|Web0S|webOS\.TV|NetCast|InettvBrowser|\bRoku|AppleTV|Apple TV|MIBOX|\bMiTV"

@@ -135,6 +135,7 @@ class Engine:
         self._trace: Trace | None = None
         # rule index -> what the last evaluation did with it, for the trace
         self._statuses: dict[int, str] = {}
+        self._login_changed = False
 
     # ----------------------------------------------------------------- public API
 
@@ -151,6 +152,11 @@ class Engine:
                 mode, cause = fact_mode, _cause(fact)
         if mode:
             self._evaluate(mode, cause)
+            if self._login_changed:
+                # A login detected during this evaluation changes what login conditions
+                # read: re-check once so they see it now, not on the next trigger.
+                self._login_changed = False
+                self._evaluate(RECHECK, "login")
 
     def receive_json(self, batch: Iterable[object]) -> None:
         self.receive(F.decode(item) for item in batch)
@@ -317,8 +323,9 @@ class Engine:
                     self._start_next(shown, fact.next)
         elif fact.action == "chatStarted":
             session.add_status(fact.interaction, rule, "interacted")
-        # What the visitor did can change engagement conditions; re-check, never navigate.
-        return RECHECK if fact.action != "shown" else NONE
+        # Statuses are recorded, but nothing is re-evaluated: closing one interaction must
+        # not make another pop up. The next trigger (a tick, a page) reads the statuses.
+        return NONE
 
     def _on_push(self, fact: F.Push) -> int:
         data = fact.data
@@ -515,11 +522,8 @@ class Engine:
     def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None) -> None:
         # Invariant 3: while one regular interaction is displayed, later matches wait.
         for rule in self.config.rules:
-            if rule.always_evaluate or rule is displayed:
-                continue
-            if rule.monitored or rule.index in self._page.memo:
-                if tested(rule).matched:
-                    self._statuses.setdefault(rule.index, "suppressed")
+            if not rule.always_evaluate and rule is not displayed and tested(rule).matched:
+                self._statuses.setdefault(rule.index, "suppressed")
 
     def _select(self, tested: Callable[[Rule], RuleTrace]) -> Rule | None:
         """The first matching eligible regular rule (invariants 2 and 6)."""
@@ -653,10 +657,8 @@ class Engine:
         session = self._ensure_session()
         if found and not session.login:
             session.login = True
-            view.login = True
             self._state_dirty = True
-            # Login conditions read the new value from this evaluation on.
-            self._page.memo = {i: t for i, t in self._page.memo.items() if "login" not in self.config.rules[i].deps}
+            self._login_changed = True
 
     def _trigger_rule(self, name: str) -> None:
         rule = self.config.rule(name)

@@ -203,3 +203,7 @@ def main(argv: list[str]) -> int:
         )
         return 1
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
