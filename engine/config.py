@@ -72,6 +72,10 @@ class Frequency:
     min_interval_ms: int | None = None
     not_after: frozenset[str] = frozenset()
 
+    @property
+    def active(self) -> bool:
+        return bool(self.max_per_session or self.max_per_visitor or self.min_interval_ms is not None or self.not_after)
+
 
 @dataclass(frozen=True, slots=True)
 class Ruleset:
@@ -106,6 +110,7 @@ class Config:
     # Selectors and paths whose change can flip a result on a tick (detectLogin, custom).
     monitored_keys: frozenset[str]
     raw: Mapping[str, Any]
+    needs_device: bool
 
     @property
     def regular(self) -> tuple[Rule, ...]:
@@ -170,7 +175,10 @@ class _Compiler:
         self.raw = raw
         self.errors = errors
         self.skip = skip
-        self.interactions: dict[str, Any] = raw.get("interactions", {})
+        # Names of all interactions (refs to a broken one are not "unknown"), bodies of
+        # the valid ones only.
+        self.interaction_names: list[str] = list(raw.get("interactions", {}))
+        self.interactions: dict[str, Any] = self.valid("interactions")
         self.ctx = CompileContext(raw, errors)
 
     def error(self, path: str, message: str) -> None:
@@ -214,6 +222,7 @@ class _Compiler:
             custom_paths=tuple(paths),
             monitored_keys=frozenset(monitored),
             raw=MappingProxyType(self.raw),
+            needs_device=any("device" in rule.deps for rule in rules),
         )
 
     def valid(self, section: str) -> dict[str, Any]:
@@ -230,11 +239,11 @@ class _Compiler:
         return compiled
 
     def interaction_ref(self, name: str, path: str) -> None:
-        if name not in self.interactions:
-            self.error(path, f'no interaction "{name}"{known_names(name, list(self.interactions), "interactions")}')
+        if name not in self.interaction_names:
+            self.error(path, f'no interaction "{name}"{known_names(name, self.interaction_names, "interactions")}')
 
     def check_interactions(self) -> None:
-        for iid, interaction in self.valid("interactions").items():
+        for iid, interaction in self.interactions.items():
             path = join("interactions", iid)
             kind = interaction["type"]
             if kind == "button":

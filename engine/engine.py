@@ -130,6 +130,8 @@ class Engine:
         self._waiting: list[Decision] = []
         self._changed: set[str] = set()
         self._next_flip: int | None = None
+        # rule index -> the earliest now at which one of its time conditions can flip
+        self._flips: dict[int, int] = {}
         self._reported: set[str] = set()
         self._state_dirty = False
         self._trace: Trace | None = None
@@ -252,6 +254,7 @@ class Engine:
             self._session = None
             self._stored_session = None
             self._page.memo.clear()
+            self._flips.clear()
 
     def _touch(self) -> None:
         session = self._ensure_session()
@@ -440,14 +443,11 @@ class Engine:
             visible_since=self._visible_since if self._visible else None,
             selectors=self._selectors,
             custom=self._custom,
-            device=self._device(session) if self._needs_device() else None,
+            device=self._device(session) if self.config.needs_device else None,
             login=session.login,
             exit_intent=self._page.exit_intent,
             session=session,
         )
-
-    def _needs_device(self) -> bool:
-        return any("device" in rule.deps for rule in self.config.rules)
 
     def _tick_is_idle(self) -> bool:
         flip_due = self._next_flip is not None and self._now >= self._next_flip
@@ -459,29 +459,43 @@ class Engine:
             return
         session = self._ensure_session()
         view = self._view(session)
+        memo, flips = self._page.memo, self._flips
+        stale: list[int] = []
         if mode >= RECHECK:
-            self._page.memo.clear()
+            memo.clear()
+            flips.clear()
         else:
-            for index in [i for i in self._page.memo if self.config.rules[i].monitored]:
-                del self._page.memo[index]
+            # Invariant 7: re-test only rules whose own inputs moved: a polled value
+            # they read changed, or one of their time conditions reached its flip.
+            changed = self._changed
+            stale = [i for i in memo if changed & self.config.rules[i].deps or flips.get(i, self._now + 1) <= self._now]
+            for index in stale:
+                del memo[index]
+                flips.pop(index, None)
         self._changed.clear()
         self._statuses = {}
-        results: dict[int, RuleTrace] = {}
 
         def tested(rule: Rule) -> RuleTrace:
-            traced = self._page.memo.get(rule.index)
+            traced = memo.get(rule.index)
             if traced is None:
                 traced = test_rule(rule, view)
-                self._page.memo[rule.index] = traced
-            results[rule.index] = traced
+                memo[rule.index] = traced
+                if rule.timed:
+                    flip = _soonest(c.next_flip(view) for c in rule.timed)
+                    if flip is not None:
+                        flips[rule.index] = flip
             return traced
 
+        if mode == TICK:
+            for index in stale:
+                tested(self.config.rules[index])
         for rule in self.config.rules:
             if rule.always_evaluate:
                 self._evaluate_always(rule, tested(rule), mode, view)
         self._evaluate_regular(tested, mode, view)
-        self._next_flip = self._compute_next_flip(view)
-        self._trace = Trace(self._now, cause, self.config.rules, results, self._statuses)
+        self._next_flip = min(flips.values(), default=None)
+        displayed = next((d.rule for d in self._displayed.values() if d.regular), None)
+        self._trace = Trace(self._now, cause, self.config.rules, dict(memo), self._statuses, displayed)
 
     def _evaluate_always(self, rule: Rule, traced: RuleTrace, mode: int, view: View) -> None:
         shown = self._displayed.get(rule.name)
@@ -502,7 +516,7 @@ class Engine:
                 winner = self._select(tested)
                 if winner is not None and winner.name == current.rule:
                     self._statuses[winner.index] = "shown"
-                    self._mark_suppressed(tested, winner)
+                    self._mark_suppressed(tested, winner, mode)
                     return
                 self._hide(current, "navigation")
                 current = None
@@ -517,13 +531,17 @@ class Engine:
             own = self.config.rule(current.rule)
             if own is not None:
                 self._statuses[own.index] = "shown"
-            self._mark_suppressed(tested, own)
+            self._mark_suppressed(tested, own, mode)
 
-    def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None) -> None:
+    def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None, mode: int) -> None:
         # Invariant 3: while one regular interaction is displayed, later matches wait.
+        # A full evaluation tests every rule so the trace can say which ones wait; a tick
+        # re-tests only what changed and the memo answers for the rest.
+        if mode == TICK:
+            return
         for rule in self.config.rules:
-            if not rule.always_evaluate and rule is not displayed and tested(rule).matched:
-                self._statuses.setdefault(rule.index, "suppressed")
+            if not rule.always_evaluate and rule is not displayed:
+                tested(rule)
 
     def _select(self, tested: Callable[[Rule], RuleTrace]) -> Rule | None:
         """The first matching eligible regular rule (invariants 2 and 6)."""
@@ -549,6 +567,8 @@ class Engine:
 
     def _capped(self, rule: Rule) -> bool:
         freq = rule.frequency
+        if not freq.active:
+            return False
         session = self._ensure_session()
         count = session.displays.get(rule.name, 0)
         if freq.max_per_session is not None and count >= freq.max_per_session:
@@ -559,15 +579,6 @@ class Engine:
         if freq.min_interval_ms is not None and last is not None and self._now - last < freq.min_interval_ms:
             return True
         return bool(freq.not_after & set(session.rule_statuses.get(rule.name, ())))
-
-    def _compute_next_flip(self, view: View) -> int | None:
-        soonest: int | None = None
-        for rule in self.config.rules:
-            for condition in rule.timed:
-                flip = condition.next_flip(view)
-                if flip is not None and (soonest is None or flip < soonest):
-                    soonest = flip
-        return soonest
 
     # ----------------------------------------------------------------- displaying
 
@@ -702,6 +713,10 @@ class Engine:
 
     def _error(self, code: str, message: str, path: str | None = None) -> None:
         self._pending.append(Error(code, message, path))
+
+
+def _soonest(times: Iterable[int | None]) -> int | None:
+    return min((t for t in times if t is not None), default=None)
 
 
 def _bucket(visitor_id: str, rule: str) -> float:

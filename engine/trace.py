@@ -47,6 +47,7 @@ class Trace:
     rules: Sequence[Rule]
     results: Mapping[int, RuleTrace]
     statuses: Mapping[int, str]
+    displayed_regular: str | None = None
 
     def status(self, rule: Rule) -> str:
         traced = self.results.get(rule.index)
@@ -54,7 +55,11 @@ class Trace:
             return self.statuses[rule.index]
         if traced is None:
             return "skipped"
-        return "matched" if traced.matched else "notMatched"
+        if not traced.matched:
+            return "notMatched"
+        if not rule.always_evaluate and self.displayed_regular not in (None, rule.name):
+            return "suppressed"
+        return "matched"
 
     def to_json(self) -> dict[str, Any]:
         rules = []
