@@ -111,6 +111,8 @@ class Config:
     monitored_keys: frozenset[str]
     raw: Mapping[str, Any]
     needs_device: bool
+    # fact key -> indexes of the rules that read it, so a changed fact finds its rules
+    rules_by_dep: Mapping[str, tuple[int, ...]]
 
     @property
     def regular(self) -> tuple[Rule, ...]:
@@ -161,6 +163,14 @@ def _broken_items(raw: dict[str, Any], errors: list[ConfigError]) -> set[str] | 
             return None
         broken.add(owner)
     return broken
+
+
+def _index_deps(rules: tuple[Rule, ...]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for rule in rules:
+        for dep in rule.deps:
+            index.setdefault(dep, []).append(rule.index)
+    return {dep: tuple(found) for dep, found in index.items()}
 
 
 def known_names(name: str, known: list[str], section: str) -> str:
@@ -223,6 +233,7 @@ class _Compiler:
             monitored_keys=frozenset(monitored),
             raw=MappingProxyType(self.raw),
             needs_device=any("device" in rule.deps for rule in rules),
+            rules_by_dep=MappingProxyType(_index_deps(rules)),
         )
 
     def valid(self, section: str) -> dict[str, Any]:

@@ -467,8 +467,10 @@ class Engine:
         else:
             # Invariant 7: re-test only rules whose own inputs moved: a polled value
             # they read changed, or one of their time conditions reached its flip.
-            changed = self._changed
-            stale = [i for i in memo if changed & self.config.rules[i].deps or flips.get(i, self._now + 1) <= self._now]
+            by_dep = self.config.rules_by_dep
+            due = {i for key in self._changed for i in by_dep.get(key, ())}
+            due.update(i for i, at in flips.items() if at <= self._now)
+            stale = [i for i in sorted(due) if i in memo]
             for index in stale:
                 del memo[index]
                 flips.pop(index, None)
