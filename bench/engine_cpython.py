@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rules import make_config  # noqa: E402
+from rules import make_config
 
-from engine import Config, Engine, compile_config  # noqa: E402
+from engine import Config, Engine, compile_config
 
 T0 = 1_795_424_400_000
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"

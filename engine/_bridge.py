@@ -26,7 +26,7 @@ def handle(text: str) -> str:
     try:
         message = json.loads(text)
         reply = _dispatch(message)
-    except Exception as exc:  # noqa: BLE001 - the worker must answer, whatever failed
+    except Exception as exc:
         reply = {"kind": "fatal", "message": f"engine failure: {exc!r}", "detail": traceback.format_exc(limit=5)}
     reply["v"] = PROTOCOL
     return json.dumps(reply, separators=(",", ":"), default=str)
@@ -44,7 +44,9 @@ def _dispatch(message: Any) -> dict[str, Any]:
         compiled = compile_config(message.get("config"))
         if not isinstance(compiled, Config):
             return _config_failed([(e.path, e.message) for e in compiled])
-        stored = message.get("state") if isinstance(message.get("state"), dict) else {}
+        stored = message.get("state")
+        if not isinstance(stored, dict):
+            stored = {}
         _engine = Engine(compiled, stored.get("session"), stored.get("visitor"), visitor_seed=str(message.get("seed", "")))
     elif kind != "facts":
         return {"kind": "fatal", "message": f"unknown message kind {kind!r}"}

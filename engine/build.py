@@ -74,8 +74,15 @@ def main(argv: list[str]) -> int:
         description="Write the folder a site owner copies next to their pages "
         "(serve it as /engage/ and embed /engage/loader.js).",
     )
-    parser.add_argument("out", type=Path, metavar="OUT", help="folder to write (replaced if it holds an earlier build)")
-    parser.add_argument("--config", type=Path, metavar="RULES_JSON", help="config to copy to OUT/rules.json")
+    parser.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT",
+        help="folder to write (replaced if it holds an earlier build)",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="RULES_JSON", help="config to copy to OUT/rules.json"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -98,7 +105,7 @@ def build(out_dir: Path, config: Path | None = None) -> None:
     The folder is assembled next to `out_dir` and swapped in at the end, so a server
     already serving `out_dir` never sees a half-written build.
     """
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     _check_replaceable(out_dir)
     config_text = _read_config(config) if config is not None else None
     loader = REPO / "loader.js"
@@ -183,17 +190,24 @@ def _copy_web(node_modules: Path, dest: Path) -> None:
 
 
 def _read_config(config: Path) -> str:
+    """The config's text, after the same validation the browser applies."""
+    from engine.config import Config, parse_config
+
     try:
         text = config.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BuildError(f"cannot read the config {config}: {exc.strerror}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot read the config {config}: {exc}") from exc
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise BuildError(
-            f"{config} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            f"check it with: python -m engine validate {config}"
+            f"{config} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
+    # A config the browser would reject shows nothing to visitors; fail here instead.
+    result = parse_config(text)
+    if not isinstance(result, Config):
+        problems = "\n".join(f"  {error}" for error in result)
+        raise BuildError(f"{config} has {len(result)} problem(s):\n{problems}")
     return text
 
 
@@ -268,10 +282,15 @@ def read_project() -> Project:
         data = tomllib.load(fh)
     project = data["project"]
     setuptools_cfg = data.get("tool", {}).get("setuptools", {})
-    packages = tuple(setuptools_cfg.get("packages", ["engine"]))
+    listed = setuptools_cfg.get("packages", ["engine"])
+    if not isinstance(listed, list):
+        raise BuildError(
+            "the build reads the engine's packages from an explicit list in pyproject.toml "
+            '([tool.setuptools] packages = ["engine", ...]); package discovery is not supported.'
+        )
+    packages = tuple(str(p) for p in listed)
     package_data = {
-        str(k): tuple(str(g) for g in v)
-        for k, v in setuptools_cfg.get("package-data", {}).items()
+        str(k): tuple(str(g) for g in v) for k, v in setuptools_cfg.get("package-data", {}).items()
     }
     return Project(
         name=str(project["name"]),
@@ -325,7 +344,9 @@ def build_engine_wheel(project: Project, dest_dir: Path) -> Path:
     """
     files = [(arcname, source.read_bytes()) for arcname, source in _package_files(project)]
     if not any(arcname == "engine/__init__.py" for arcname, _ in files):
-        raise BuildError(f"{REPO / 'engine' / '__init__.py'} is missing; the engine package cannot be imported without it.")
+        raise BuildError(
+            f"{REPO / 'engine' / '__init__.py'} is missing; the engine package cannot be imported without it."
+        )
     content = hashlib.sha256()
     for arcname, data in files:
         content.update(arcname.encode() + b"\0" + hashlib.sha256(data).digest())

@@ -386,6 +386,7 @@ class Engine:
             session.displays[rule] = max(count, session.displays.get(rule, 0))
         session.login = session.login or other.login
         session.last_seen_at = max(session.last_seen_at, other.last_seen_at)
+        behaviour.merge(session.behaviour, other.behaviour)
         return RECHECK
 
     # ------------------------------------------------------------------ sessions

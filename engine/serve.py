@@ -13,6 +13,7 @@ are cached for a year; everything else is revalidated on every load.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import threading
@@ -45,12 +46,16 @@ MIME_TYPES = {
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
-
-    def __init__(self, *args: Any, engage_dir: Path | None, log_errors: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, engage_dir: Path | None, log_errors: bool, **kwargs: Any
+    ) -> None:
         self.engage_dir = engage_dir
         self.log_errors = log_errors
         super().__init__(*args, **kwargs)
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        known = MIME_TYPES.get(Path(path).suffix.lower())
+        return known if known is not None else super().guess_type(path)
 
     def translate_path(self, path: str) -> str:
         bare = path.split("?", 1)[0].split("#", 1)[0]
@@ -184,7 +189,9 @@ def main(argv: list[str]) -> int:
         prog="python -m engine serve",
         description="Build the demo shop into build/site/ and serve it.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     args = parser.parse_args(argv)
     site_dir = REPO / "build" / "site"

@@ -182,7 +182,10 @@ class SchemaWalker:
         key = json.dumps(node, sort_keys=True)
         validator = self._leaf_validators.get(key)
         if validator is None:
-            validator = fastjsonschema.compile({**node, "definitions": self.definitions})
+            # Definitions only when the leaf refers to one: fastjsonschema's compile time
+            # grows with the definitions it is handed (~20x for a plain enum).
+            schema = {**node, "definitions": self.definitions} if '"$ref"' in key else node
+            validator = fastjsonschema.compile(schema)
             self._leaf_validators[key] = validator
         return validator
 
@@ -198,7 +201,7 @@ def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, A
     name = field_name(path)
     if rule == "type":
         wanted = definition if isinstance(definition, list) else [definition]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
+        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
         return f"expected {words}, got {json_type(value)}"
     if rule == "enum":
         return unknown(name, value, [str(c) for c in definition])

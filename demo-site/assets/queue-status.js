@@ -15,6 +15,7 @@
 
   var KEY = "demo_agents";
   var SOURCE = "/api/queues/sales.json";
+  var CACHE = "demo_sales_status";
 
   window.engage = window.engage || [];
 
@@ -38,13 +39,22 @@
       pushStatus(Number(choice), 0, "chosen");
       return;
     }
+    // Push the last value read in this tab at once, so the engine's first evaluation
+    // already knows it; then refresh it from the server.
+    var cached = null;
+    try { cached = JSON.parse(window.sessionStorage.getItem(CACHE) || "null"); } catch (e) { cached = null; }
+    if (cached && typeof cached.agentsAvailable === "number") {
+      pushStatus(cached.agentsAvailable, Number(cached.queueLength) || 0, "server");
+    }
     if (!window.fetch) return;
     window.fetch(SOURCE, {cache: "no-store"})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (status) {
-        if (status && typeof status.agentsAvailable === "number") {
-          pushStatus(status.agentsAvailable, Number(status.queueLength) || 0, "server");
-        }
+        if (!status || typeof status.agentsAvailable !== "number") return;
+        try { window.sessionStorage.setItem(CACHE, JSON.stringify(status)); } catch (e) { /* ignore */ }
+        if (cached && cached.agentsAvailable === status.agentsAvailable &&
+            Number(cached.queueLength) === Number(status.queueLength)) return;
+        pushStatus(status.agentsAvailable, Number(status.queueLength) || 0, "server");
       })
       .catch(function () { /* unknown status: the engine treats it as no agents */ });
   }

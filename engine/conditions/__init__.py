@@ -4,8 +4,26 @@ Adding a condition type means: a module here that registers a compiler, its bran
 ``schema.json``, and cases in ``tests/cases/``. Importing this package loads them all.
 """
 
-from engine.conditions import custom, device, dom, login, static, time, url
-from engine.conditions.base import REGISTRY, CompileContext, Condition, CustomResult, SelectorResult, View
+from engine.conditions import (
+    commerce,
+    custom,
+    device,
+    dom,
+    flows,
+    login,
+    static,
+    time,
+    url,
+    visitor,
+)
+from engine.conditions.base import (
+    REGISTRY,
+    CompileContext,
+    Condition,
+    CustomResult,
+    SelectorResult,
+    View,
+)
 
 __all__ = [
     "REGISTRY",
@@ -14,11 +32,14 @@ __all__ = [
     "CustomResult",
     "SelectorResult",
     "View",
+    "commerce",
     "custom",
     "device",
     "dom",
+    "flows",
     "login",
     "static",
     "time",
     "url",
+    "visitor",
 ]

@@ -41,7 +41,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}; install it (apt-get install chromium) or set ENGAGE_CHROMIUM")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}; install it (apt-get install chromium) or set ENGAGE_CHROMIUM"
+        )
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
@@ -75,14 +77,21 @@ def site_server(engage_build: Path) -> Iterator[SiteServer]:
 
 
 @pytest.fixture
-def broken_build(engage_build: Path, tmp_path: Path) -> Callable[[str], Path]:
-    """A copy of the engage build with one file (path relative to it) removed."""
+def broken_build(engage_build: Path, tmp_path: Path) -> Callable[..., Path]:
+    """A copy of the engage build with one file removed, or replaced by `content`.
 
-    def make(missing: str) -> Path:
+    `pattern` is a glob relative to the build folder and must match exactly one file.
+    """
+
+    def make(pattern: str, content: bytes | None = None) -> Path:
         out = tmp_path / "engage"
-        # Hard links keep the 14 MB copy instant; nothing writes to these files.
+        # Hard links keep the 14 MB copy instant; files are only ever unlinked, never
+        # written in place, so the session's build stays intact.
         shutil.copytree(engage_build, out, copy_function=os.link)
-        (out / missing).unlink()
+        (target,) = out.glob(pattern)
+        target.unlink()
+        if content is not None:
+            target.write_bytes(content)
         return out
 
     return make

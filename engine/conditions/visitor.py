@@ -1,0 +1,106 @@
+"""What the visitor did or met: ``visitorError``, ``engagedInSession``, ``serviceActivity``,
+``aboutToAbandon``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine import behaviour
+from engine.conditions.base import CompileContext, Condition, View, register
+from engine.conditions.commerce import compile_match, matches
+from engine.validation import ConfigError
+
+
+class VisitorErrorCondition(Condition):
+    """``includes``: the site reported at least ``instance`` errors with the ``match``
+    fields this session (every push is one occurrence; ``instance`` 2 holds from the
+    second on, so a third decline does not take the offer away). ``excludes``: fewer."""
+
+    type = "visitorError"
+
+    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
+        super().__init__(raw)
+        self.includes = raw["operator"] == "includes"
+        self.match = compile_match(raw.get("match"), behaviour.ERROR_FIELDS)
+        self.instance = int(raw.get("instance", 1))
+
+    @property
+    def deps(self) -> frozenset[str]:
+        return frozenset({"errors"})
+
+    def test(self, view: View) -> tuple[bool, object]:
+        count = sum(e["count"] for e in behaviour.errors(behaviour.view_state(view)) if matches(e["key"], self.match))
+        return (count >= self.instance) == self.includes, count
+
+
+class EngagedInSessionCondition(Condition):
+    """``includes``: one of the ``interactions`` (default: any) reached one of the
+    ``statuses`` this session; ``excludes``: none did."""
+
+    type = "engagedInSession"
+
+    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
+        super().__init__(raw)
+        self.includes = raw["operator"] == "includes"
+        self.statuses = frozenset(raw["statuses"])
+        self.interactions: tuple[str, ...] | None = None
+        if "interactions" in raw:
+            self.interactions = tuple(raw["interactions"])
+            known = ctx.names("interactions")
+            for index, iid in enumerate(self.interactions):
+                if iid not in known:
+                    ctx.errors.append(ConfigError(
+                        f"{path}.interactions[{index}]",
+                        f'no interaction "{iid}"{behaviour.known_names(iid, known, "interactions")}'))
+
+    @property
+    def deps(self) -> frozenset[str]:
+        return frozenset({"engagement"})
+
+    def test(self, view: View) -> tuple[bool, object]:
+        reached: Mapping[str, list[str]] = view.session.statuses if view.session is not None else {}
+        ids = reached if self.interactions is None else self.interactions
+        found = [f"{iid}: {status}" for iid in ids for status in reached.get(iid, ()) if status in self.statuses]
+        return bool(found) == self.includes, ", ".join(found) or None
+
+
+class ServiceActivityCondition(Condition):
+    """Whether the latest status the site pushed for ``topic`` is one of ``statuses``."""
+
+    type = "serviceActivity"
+
+    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
+        super().__init__(raw)
+        self.topic = str(raw["topic"]).casefold()
+        self.statuses = frozenset(raw["statuses"])
+
+    @property
+    def deps(self) -> frozenset[str]:
+        return frozenset({"serviceActivity"})
+
+    def test(self, view: View) -> tuple[bool, object]:
+        status = behaviour.service_status(behaviour.view_state(view), self.topic)
+        return status in self.statuses, status
+
+
+class AboutToAbandonCondition(Condition):
+    """Exit intent on this page view, as the loader detected it (once per page view)."""
+
+    type = "aboutToAbandon"
+
+    @property
+    def deps(self) -> frozenset[str]:
+        return frozenset({"exitIntent"})
+
+    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
+        super().__init__(raw)
+
+    def test(self, view: View) -> tuple[bool, object]:
+        return view.exit_intent, view.exit_intent
+
+
+register("visitorError")(VisitorErrorCondition)
+register("engagedInSession")(EngagedInSessionCondition)
+register("serviceActivity")(ServiceActivityCondition)
+register("aboutToAbandon")(AboutToAbandonCondition)

@@ -1,0 +1,165 @@
+// engage fact gatherers: what loader.js observes of the page once it boots (it imports this
+// module in parallel with the config, so the page pays for it only after its load event).
+// The facts are those of docs/architecture.md: selectors, custom, page, visibility,
+// exitIntent, queueStatus. Adding a condition that needs a new browser fact adds its
+// gatherer here.
+
+const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
+
+export function createObserver({send, report, guard, config}) {
+  const promised = new Map();   // custom path -> {value, error, pending}: last settled promise value
+  const lastSent = {};          // fact type -> JSON of the results last sent
+  let lastUrl = location.href;
+  let lastExit = 0;
+
+  function selectorResult(sel) {
+    const r = {exists: false, visible: false, text: ""};
+    let els = [];
+    try { els = document.querySelectorAll(sel); } catch (e) { report(`invalid selector ${JSON.stringify(sel)}: ${e.message}`); }
+    if (els.length) {
+      r.exists = true;
+      r.text = (els[0].textContent || "").trim().slice(0, 1000);
+      for (let i = 0; i < els.length && i < 20 && !r.visible; i++) {
+        r.visible = els[i].getClientRects().length > 0 && getComputedStyle(els[i]).visibility !== "hidden";
+      }
+    }
+    return r;
+  }
+
+  // Property access from window only, never eval. A function is called with no arguments
+  // (its parent as `this`); a returned promise counts as its last settled value, false until
+  // the first one settles, and the function is not called again while one is pending.
+  function customResult(path) {
+    const q = JSON.stringify(path);
+    let parent = null;
+    let obj = window;
+    try {
+      for (const seg of String(path).split(".")) {
+        if (!seg || NO_SEGMENT.has(seg)) return {value: false, error: `refused path ${q}`};
+        if (obj == null || !(seg in Object(obj))) return {value: false, error: `${q} is not defined`};
+        parent = obj;
+        obj = obj[seg];
+      }
+      if (typeof obj !== "function") return {value: !!obj, error: null};
+      let p = promised.get(path);
+      if (p && p.pending) return {value: p.value, error: p.error};
+      const v = obj.call(parent);
+      if (!v || typeof v.then !== "function") return {value: !!v, error: null};
+      if (!p) promised.set(path, p = {value: false, error: null});
+      p.pending = true;
+      v.then((x) => Object.assign(p, {value: !!x, error: null, pending: false}),
+        (e) => Object.assign(p, {value: false, error: `${q} rejected: ${e && e.message || e}`, pending: false}));
+      return {value: p.value, error: p.error};
+    } catch (e) {
+      return {value: false, error: `${q} threw: ${e && e.message || e}`};
+    }
+  }
+
+  // `selectors` / `custom` facts for what the engine watches: all of them (force: page
+  // facts carry fresh results) or only those whose results changed since last sent.
+  function observe(watch, force) {
+    const out = [];
+    for (const [list, type, probe] of [[watch.selectors, "selectors", selectorResult], [watch.customPaths, "custom", customResult]]) {
+      if (!list || !list.length) continue;
+      const results = Object.fromEntries(list.map((x) => [x, probe(x)]));
+      const text = JSON.stringify(results);
+      if (force || text !== lastSent[type]) out.push({type, results});
+      lastSent[type] = text;
+    }
+    return out;
+  }
+
+  function page(watch, cause, referrer, reload = false) {
+    lastUrl = location.href;
+    return [...observe(watch, true),
+      {type: "page", now: Date.now(), url: lastUrl, title: document.title, referrer, cause, reload}];
+  }
+
+  // Navigation is reported one task later (a MessageChannel, which page.clock does not hold),
+  // once the app's own handlers have set the new title and DOM; once per URL change.
+  function navigation(getWatch) {
+    const channel = new MessageChannel();
+    const jobs = [];
+    channel.port1.onmessage = () => jobs.splice(0).forEach((f) => f());
+    const navigated = (cause) => {
+      jobs.push(guard(() => {
+        const from = lastUrl;
+        if (location.href === from) return;
+        if (cause === "popstate" && location.href.split("#")[0] === from.split("#")[0]) cause = "hashchange";
+        send(page(getWatch(), cause, from));
+      }));
+      channel.port2.postMessage(0);
+    };
+    for (const name of ["pushState", "replaceState"]) {
+      const orig = history[name];
+      if (typeof orig !== "function") continue;
+      history[name] = function (...args) {
+        const result = orig.apply(this, args);  // the original behaviour and return value
+        try { navigated(name); } catch { /* never break the app's navigation */ }
+        return result;
+      };
+    }
+    addEventListener("popstate", guard(() => navigated("popstate")));
+    addEventListener("hashchange", guard(() => navigated("hashchange")));
+  }
+
+  // Visibility, and exit intent: the pointer leaves through the top edge; on touch screens
+  // the tab gets hidden or the visitor scrolls up fast (200 px within 250 ms).
+  function presence() {
+    const touch = matchMedia("(pointer: coarse)").matches;
+    const exitIntent = () => {
+      const now = Date.now();
+      if (now - lastExit > 5000) send({type: "exitIntent", now: (lastExit = now)});
+    };
+    document.addEventListener("visibilitychange", guard(() => {
+      if (document.hidden && touch) exitIntent();
+      send({type: "visibility", now: Date.now(), visible: !document.hidden});
+    }));
+    document.addEventListener("mouseout", guard((e) => {
+      if (!e.relatedTarget && e.clientY <= 0) exitIntent();
+    }));
+    if (!touch) return;
+    let y0 = 0;
+    let t0 = 0;
+    addEventListener("scroll", guard(() => {
+      const y = scrollY;
+      const t = Date.now();
+      if (y > y0 || t - t0 > 250) [y0, t0] = [y, t];
+      else if (y0 - y > 200) { [y0, t0] = [y, t]; exitIntent(); }
+    }), {passive: true});
+  }
+
+  // queues.*.statusUrl -> queueStatus facts, when the status changed.
+  function pollQueues(first) {
+    if (document.hidden && !first) return;
+    const queues = config.queues && typeof config.queues === "object" ? config.queues : {};
+    for (const [key, q] of Object.entries(queues)) {
+      const url = q && q.statusUrl;
+      if (typeof url !== "string") continue;
+      fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
+        .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+        .then((s) => {
+          const f = {type: "queueStatus", queueKey: key, agentsAvailable: s.agentsAvailable, queueLength: s.queueLength};
+          const text = JSON.stringify(f);
+          if (lastSent[`queue:${key}`] === text) return;
+          lastSent[`queue:${key}`] = text;
+          send({...f, now: Date.now()});
+        })
+        .catch((e) => report(`queue status ${url} could not be read: ${e.message}`, `queues.${key}.statusUrl`));
+    }
+  }
+
+  return {observe, page, navigation, presence, pollQueues};
+}
+
+// Until the engine's first output says what it watches, watch what the config names.
+export function configWatch(node, w = {selectors: [], customPaths: [], nextTickAt: null}) {
+  const add = (list, v) => { if (typeof v === "string" && v && !list.includes(v)) list.push(v); };
+  if (node && typeof node === "object") {
+    if (node.type === "dom") add(w.selectors, node.criteria);
+    if (node.type === "custom") add(w.customPaths, node.value);
+    if (node.type === "detectLogin") { add(w.selectors, node.selector); add(w.customPaths, node.custom); }
+    for (const v of Object.values(node)) configWatch(v, w);
+  }
+  return w;
+}

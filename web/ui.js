@@ -1,0 +1,319 @@
+// engage UI: turns the engine's show / hide / chat / control decisions (docs/architecture.md)
+// into interactions in open shadow roots, the engage:show / engage:hide / engage:chat /
+// engage:control events (and dataLayer pushes), and reports what the visitor does back as
+// `action` facts. loader.js imports it on the first such decision.
+//
+//  * Floating interactions (panel, button, chat) are host elements inside one fixed "dock"
+//    (<div data-engage-dock=POSITION>, a corner: `position`, default bottom-right), so several
+//    stack instead of overlapping.
+//    `info` is rendered inline into the element its `target` selector names.
+//  * Every host is <div data-engage-interaction=ID data-engage-rule=RULE data-engage-type=T>
+//    with an open shadow root, styled by panels.css as a constructable stylesheet (no inline
+//    <style>, so pages need no 'unsafe-inline'); `:host { all: initial !important }` keeps
+//    the page's CSS out, custom properties (--engage-*) still inherit in for theming.
+//  * Text is always set as text. `html` goes through DOMPurify (web/purify.min.js, imported
+//    only when some content has html); when it cannot be loaded the html part is left out.
+//  * Panels are non-modal dialogs: labelled, announced politely, never focused on appearance,
+//    Escape closes them, and focus goes back where it came from.
+//  * A chat raises a cancelable engage:chat first; a site whose chat client calls
+//    event.preventDefault() gets no stub window (the chat still counts as shown and started).
+
+const here = import.meta.url;
+const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
+const displayed = new Map();        // interaction id -> engage:show detail: what counts as shown
+const chats = new Set();            // interaction ids whose engage:chat was raised
+let hooks = null;
+let sheetP = null;
+let purifyP = null;
+const docks = new Map();           // position -> dock element
+let lostFocus = null;               // {returnTo} when a removal took the focus with it
+let uid = 0;
+
+export function createUI({send, report}) {
+  hooks = {
+    report,
+    closed(id) {
+      const d = displayed.get(id);
+      if (d) { action(send, "closed", d); hide(id, "closed"); }
+    },
+    clicked(id, next) {
+      const d = displayed.get(id);
+      if (d) action(send, "clicked", d, next);
+    },
+  };
+  const decide = (d) => {
+    if (d.type === "show") return showDecision(send, d);
+    if (d.type === "chat") return showDecision(send, {interactionType: "chat", content: {type: "chat"}, sticky: true, ...d});
+    if (d.type === "hide") return hide(d.interaction, d.reason);
+    if (d.type === "control") {
+      const det = detail(d, d.interactionType);
+      emit("control", det);
+      layer("control", det);
+    }
+  };
+  return {decide, settle, clear};
+}
+
+function emit(name, det, cancelable = false) {
+  return dispatchEvent(new CustomEvent(`engage:${name}`, {detail: det, cancelable}));
+}
+
+// SPEC 5: the analytics hand-off, to a Google-Tag-Manager style dataLayer when there is one.
+function layer(name, det) {
+  if (Array.isArray(window.dataLayer)) window.dataLayer.push({event: `engage_${name}`, ...det});
+}
+
+function detail(d, type) {
+  return {rule: d.rule, interaction: d.interaction, type: type ?? null, language: d.language ?? null, queueKey: d.queueKey ?? null};
+}
+
+function action(send, kind, d, next) {
+  const f = {type: "action", now: Date.now(), action: kind, interaction: d.interaction, rule: d.rule};
+  if (next) f.next = next;
+  send(f);
+  if (kind !== "shown") layer(kind === "chatStarted" ? "chat_started" : kind, {rule: d.rule, interaction: d.interaction, next: next || null});
+}
+
+async function showDecision(send, d) {
+  const type = d.interactionType || (d.content && d.content.type) || "panel";
+  const prev = displayed.get(d.interaction);
+  if (type === "detectLogin" || (prev && prev.rule === d.rule)) return;  // invisible / already on screen
+  if (prev) hide(d.interaction, "replaced");
+  const det = detail(d, type);
+  let ok = true;
+  if (type === "chat" && !chats.has(d.interaction)) {
+    chats.add(d.interaction);
+    const chat = {rule: d.rule, interaction: d.interaction, queueKey: det.queueKey, language: det.language, resumed: !!d.resumed};
+    layer("chat", chat);
+    ok = emit("chat", chat, true);  // false: the site's chat client took over, no stub
+  }
+  if (ok && !(await show(d, type))) return;
+  displayed.set(d.interaction, det);
+  emit("show", det);
+  layer("show", det);
+  if (d.resumed) return;  // a sticky interaction carried over from the last page: not a new display
+  action(send, "shown", det);
+  if (type === "chat") action(send, "chatStarted", det);
+}
+
+function hide(id, reason) {
+  const det = displayed.get(id);
+  if (!det) return;
+  displayed.delete(id);
+  chats.delete(id);
+  remove(id);
+  emit("hide", {...det, reason: reason || null});
+  layer("hide", {...det, reason: reason || null});
+}
+
+function stylesheet() {
+  sheetP ||= fetch(new URL("panels.css", here))
+    .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.text(); })
+    .then((css) => (typeof CSSStyleSheet === "function" && "replace" in CSSStyleSheet.prototype
+      ? new CSSStyleSheet().replace(css) : css))
+    .catch((e) => { hooks.report(`cannot load panels.css: ${e.message}`); return null; });
+  return sheetP;
+}
+
+function adopt(root, sheet) {
+  if (!sheet) return;
+  if (typeof sheet === "string") {  // no constructable stylesheets (old Safari): <style> fallback
+    const style = document.createElement("style");
+    style.textContent = sheet;
+    root.appendChild(style);
+  } else root.adoptedStyleSheets = [sheet];
+}
+
+function purifier() {
+  purifyP ||= (async () => {
+    const had = "DOMPurify" in globalThis;
+    const m = await import(new URL("purify.min.js", here).href);
+    // The ES build exports it; the UMD build sets a global, which we take back.
+    const P = m && m.default && m.default.sanitize ? m.default : globalThis.DOMPurify;
+    if (!had) try { delete globalThis.DOMPurify; } catch { /* not ours to delete */ }
+    if (!P || typeof P.sanitize !== "function") throw new Error("DOMPurify did not load");
+    return P;
+  })();
+  return purifyP;
+}
+
+async function sanitize(html) {
+  try {
+    const P = await purifier();
+    return P.sanitize(html, {
+      RETURN_DOM_FRAGMENT: true,
+      FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "dialog"],
+      FORBID_ATTR: ["style"],
+    });
+  } catch (e) {
+    hooks.report(`cannot sanitise html content, left out: ${e.message}`);
+    return null;
+  }
+}
+
+function el(tag, props, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v == null || v === false) continue;
+    if (k === "text") n.textContent = String(v);
+    else if (k === "class") n.className = v;
+    else n.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c) n.append(c);
+  return n;
+}
+
+function closeButton(id) {
+  const b = el("button", {type: "button", class: "close", "aria-label": "Close"}, el("span", {"aria-hidden": "true", text: "\u00d7"}));
+  b.addEventListener("click", () => closeIt(id));
+  return b;
+}
+
+function closeIt(id) {
+  hooks.closed(id);  // reports `closed`, raises engage:hide, calls remove(id)
+  settle();
+}
+
+function buttons(id, list) {
+  if (!Array.isArray(list) || !list.length) return null;
+  const box = el("div", {class: "buttons"});
+  list.forEach((spec, i) => {
+    if (!spec || typeof spec !== "object") return;
+    const closes = spec.action === "close";
+    const b = el("button", {type: "button", class: `btn ${closes || i > 0 ? "secondary" : "primary"}`, text: spec.label ?? ""});
+    b.addEventListener("click", () => (closes ? closeIt(id) : hooks.clicked(id, spec.next || null)));
+    box.append(b);
+  });
+  return box;
+}
+
+// Title, text and sanitised html, with ids for aria-labelledby / aria-describedby.
+function body(c, html, n) {
+  const title = c.title ? el("h2", {class: "title", id: `t${n}`, text: c.title}) : null;
+  const text = c.text ? el("p", {class: "text", id: `d${n}`, text: c.text}) : null;
+  const extra = html ? el("div", {class: "html"}, html) : null;
+  return {title, text, extra};
+}
+
+function dialog(cls, {title, text}, lang, label) {
+  return el("section", {class: `engage ${cls}`, role: "dialog", "aria-modal": "false", lang,
+    "aria-labelledby": title ? title.id : text ? text.id : null,
+    "aria-label": title || text ? null : label,
+    "aria-describedby": title && text ? text.id : null});
+}
+
+async function show(d, type) {
+  const c = d.content && typeof d.content === "object" ? d.content : {};
+  const id = d.interaction;
+  const [sheet, html] = await Promise.all([
+    stylesheet(),
+    typeof c.html === "string" && c.html.trim() && type !== "chat" && type !== "button" ? sanitize(c.html) : null,
+  ]);
+  const n = ++uid;
+  const lang = d.language || null;
+  const host = el("div", {"data-engage-interaction": id, "data-engage-rule": d.rule, "data-engage-type": type});
+  const root = host.attachShadow({mode: "open"});
+  adopt(root, sheet);
+  const parts = body(c, html, n);
+  let live = null;
+  let announce = "";
+
+  if (type === "info") {
+    let target = null;
+    try { target = c.target ? document.querySelector(c.target) : null; } catch { /* reported below */ }
+    if (!target) {
+      hooks.report(`info "${id}": no element matches its target ${JSON.stringify(c.target ?? null)}`);
+      return false;
+    }
+    root.append(el("div", {class: "engage info", lang}, parts.title, parts.text, parts.extra, buttons(id, c.buttons)));
+    target.append(host);
+  } else {
+    let box;
+    if (type === "button") {
+      const trigger = el("button", {type: "button", class: "btn primary trigger", text: c.label || c.title || "Chat"});
+      trigger.addEventListener("click", () => hooks.clicked(id, c.next || null));
+      box = el("div", {class: "engage trigger-wrap", lang}, trigger, closeButton(id));
+    } else if (type === "chat") {
+      const title = el("h2", {class: "title", id: `t${n}`, text: c.title || "Chat"});
+      box = dialog("chat", {title}, lang);
+      live = el("div", {class: "log", role: "log", "aria-live": "polite"});
+      box.append(
+        el("header", {}, title, closeButton(id)),
+        live,
+        el("p", {class: "note", text: d.queueKey ? `Queue: ${d.queueKey}` : null}));
+      announce = c.text || "Connecting you to an agent\u2026";
+    } else {  // panel, and any type this version does not know
+      box = dialog("panel", parts, lang, "Invitation");
+      live = el("div", {class: "sr-only", "aria-live": "polite"});
+      box.append(...[closeButton(id), parts.title, parts.text, parts.extra, buttons(id, c.buttons), live].filter(Boolean));
+      announce = [c.title, c.text].filter(Boolean).join(". ");
+    }
+    box.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { e.stopPropagation(); closeIt(id); }
+    });
+    root.append(box);
+    dock(/^(top|bottom)-(left|right)$/.test(c.position) ? c.position : "bottom-right").append(host);
+  }
+
+  const entry = {host, root, returnTo: null};
+  entries.set(id, entry);
+  host.addEventListener("focusin", (e) => {
+    if (!host.contains(e.relatedTarget)) entry.returnTo = e.relatedTarget;
+  });
+  // Links in sanitised html count as a click on the interaction.
+  root.addEventListener("click", (e) => {
+    if (e.composedPath().some((x) => x.tagName === "A")) hooks.clicked(id, null);
+  });
+  if (live && announce) {
+    // filled after insertion so screen readers announce it (politely, focus stays put)
+    setTimeout(() => {
+      if (type === "chat") live.append(el("p", {class: "msg", text: announce}));
+      else live.textContent = announce;
+    }, 120);
+  }
+  if (lostFocus && type !== "info") {
+    // the visitor moved here from a panel they were using (button with `next`)
+    lostFocus = null;
+    const first = root.querySelector(".btn, button");
+    if (first) first.focus({preventScroll: true});
+  }
+  return true;
+}
+
+function dock(position) {
+  let d = docks.get(position);
+  if (d && d.isConnected) return d;
+  d = el("div", {"data-engage-dock": position});
+  const r = d.attachShadow({mode: "open"});
+  sheetP.then((s) => adopt(r, s));
+  r.append(el("slot"));
+  document.body.append(d);
+  docks.set(position, d);
+  return d;
+}
+
+function remove(id) {
+  const e = entries.get(id);
+  if (!e) return false;
+  entries.delete(id);
+  const hadFocus = !!e.root.activeElement;
+  const parent = e.host.parentElement;
+  e.host.remove();
+  if (hadFocus) lostFocus = {returnTo: e.returnTo};
+  if (parent && parent.hasAttribute("data-engage-dock") && !parent.childElementCount) parent.remove();
+  return true;
+}
+
+// After a batch of decisions: focus that left with a removed panel goes back where it was.
+function settle() {
+  const r = lostFocus && lostFocus.returnTo;
+  lostFocus = null;
+  if (r && r.isConnected && typeof r.focus === "function") r.focus({preventScroll: true});
+}
+
+function clear() {
+  for (const id of [...entries.keys()]) remove(id);
+  displayed.clear();
+  chats.clear();
+  lostFocus = null;
+}
