@@ -286,7 +286,10 @@ class Engine:
         self._page = PageView(started_at=self._now)
         behaviour.on_page(session.behaviour, self.config, fact.url, fact.title, self._now)
         self._visible_ms_page = 0
-        if self._visible_since is not None:
+        if self._visible:
+            # Visible time of the previous page view is banked for onSite; a new one starts.
+            if self._visible_since is not None:
+                self._visible_ms_site += self._now - self._visible_since
             self._visible_since = self._now
         if fact.cause == "load":
             self._displayed = {}
@@ -357,6 +360,8 @@ class Engine:
         if fact.visible == self._visible:
             return NONE
         self._visible = fact.visible
+        # activeOnly time conditions read visibility: their flip moments move.
+        self._changed.add("visibility")
         if fact.visible:
             self._visible_since = self._now
             waiting, self._waiting = self._waiting, []

@@ -25,6 +25,10 @@ class TimeCondition(Condition):
         self.limit_ms = round(float(raw["value"]) * 1000)
         self.active_only = bool(raw.get("activeOnly"))
 
+    @property
+    def deps(self) -> frozenset[str]:
+        return frozenset({"time", "visibility"} if self.active_only else {"time"})
+
     def elapsed_ms(self, view: View) -> int:
         if self.active_only:
             counted = view.visible_ms_on_site if self.on_site else view.visible_ms_on_page
