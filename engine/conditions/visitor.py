@@ -89,12 +89,12 @@ class AboutToAbandonCondition(Condition):
 
     type = "aboutToAbandon"
 
+    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
+        super().__init__(raw)
+
     @property
     def deps(self) -> frozenset[str]:
         return frozenset({"exitIntent"})
-
-    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
-        super().__init__(raw)
 
     def test(self, view: View) -> tuple[bool, object]:
         return view.exit_intent, view.exit_intent
