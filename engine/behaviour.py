@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.validation import ConfigError, join, suggest, unknown, walker
+from engine.validation import ConfigError, join, known_names, unknown, walker
 
 if TYPE_CHECKING:
     from engine.conditions.text import Matcher
@@ -137,13 +137,6 @@ class Flow:
         for name in entry_points:
             found.update(self.by_entry_point.get(name, ()))
         return tuple(sorted(found))
-
-
-def known_names(name: str, known: list[str], section: str) -> str:
-    """``; did you mean "x"?``, else what exists, else where to add it."""
-    if not known:
-        return f'; add it under "{section}"'
-    return suggest(name, known) or f"; known {section}: {', '.join(known[:10])}"
 
 
 def compile_entry_points(raw: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, EntryPoint]:

@@ -19,7 +19,7 @@ from typing import Any
 from engine import behaviour
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
-from engine.validation import ConfigError, join, suggest, validate
+from engine.validation import ConfigError, join, known_names, validate
 
 INVISIBLE = frozenset({"detectLogin"})
 
@@ -171,13 +171,6 @@ def _index_deps(rules: tuple[Rule, ...]) -> dict[str, tuple[int, ...]]:
         for dep in rule.deps:
             index.setdefault(dep, []).append(rule.index)
     return {dep: tuple(found) for dep, found in index.items()}
-
-
-def known_names(name: str, known: list[str], section: str) -> str:
-    """``; did you mean "x"?``, else what exists, else where to add it."""
-    if not known:
-        return f'; add it under "{section}"'
-    return suggest(name, known) or f"; known {section}: {', '.join(known[:10])}"
 
 
 class _Compiler:

@@ -86,6 +86,13 @@ def field_name(path: str) -> str:
     return tail.strip('[]"') or "value"
 
 
+def known_names(name: str, known: list[str], section: str) -> str:
+    """``; did you mean "x"?``, else what exists, else where to add it."""
+    if not known:
+        return f'; add it under "{section}"'
+    return suggest(name, known) or f"; known {section}: {', '.join(known[:10])}"
+
+
 def unknown(name: str, value: object, choices: list[str]) -> str:
     """``unknown operator "contians"; did you mean "contains"?`` or the list of choices."""
     hint = suggest(value, choices) if isinstance(value, str) else ""

@@ -12,14 +12,14 @@ from typing import Any
 
 from engine import behaviour
 from engine.conditions.base import CompileContext, Condition, View, register
-from engine.validation import ConfigError
+from engine.validation import ConfigError, known_names
 
 
 def _reference(raw: Mapping[str, Any], key: str, section: str, noun: str, path: str, ctx: CompileContext) -> str:
     name: str = raw[key]
     known = ctx.names(section)
     if name not in known:
-        ctx.errors.append(ConfigError(f"{path}.{key}", f'no {noun} "{name}"{behaviour.known_names(name, known, section)}'))
+        ctx.errors.append(ConfigError(f"{path}.{key}", f'no {noun} "{name}"{known_names(name, known, section)}'))
     return name
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from engine import behaviour
 from engine.conditions.base import CompileContext, Condition, View, register
 from engine.conditions.commerce import compile_match, matches
-from engine.validation import ConfigError
+from engine.validation import ConfigError, known_names
 
 
 class VisitorErrorCondition(Condition):
@@ -52,7 +52,7 @@ class EngagedInSessionCondition(Condition):
                 if iid not in known:
                     ctx.errors.append(ConfigError(
                         f"{path}.interactions[{index}]",
-                        f'no interaction "{iid}"{behaviour.known_names(iid, known, "interactions")}'))
+                        f'no interaction "{iid}"{known_names(iid, known, "interactions")}'))
 
     @property
     def deps(self) -> frozenset[str]:
