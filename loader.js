@@ -26,7 +26,9 @@
     if (reported[message]) return;
     reported[message] = 1;
     console.error("[engage] " + message + (path ? " (at " + path + ")" : ""));
-    emit("error", Object.assign({message: message, path: path || null}, extra));
+    var detail = {message: message, path: path || null};
+    for (var k in extra) if (extra[k] != null) detail[k] = extra[k];
+    emit("error", detail);
     later(overlayP, function (o) { o.error(message); });
   }
   // The engine is gone: say so once, take down what was rendered, answer pending calls.
@@ -146,7 +148,7 @@
   }
   function output(msg, sync) {
     var w = msg.watch, done = Promise.resolve();
-    if (w) watch = {selectors: w.selectors || [], customPaths: w.customPaths || [], nextTickAt: w.nextTickAt == null ? null : w.nextTickAt};
+    if ("watch" in msg) watch = {selectors: w && w.selectors || [], customPaths: w && w.customPaths || [], nextTickAt: w && w.nextTickAt != null ? w.nextTickAt : null};
     if (msg.state) { lastState = msg.state; if (!sync) persist(msg.state); }
     if (msg.trace) lastTrace = msg.trace;
     (msg.decisions || []).forEach(function (d) {

@@ -69,24 +69,26 @@ export function createObserver({send, report, guard, config}) {
     return out;
   }
 
-  function page(watch, cause, referrer, reload = false) {
-    lastUrl = location.href;
+  function page(watch, cause, referrer, reload = false, url = location.href) {
+    lastUrl = url;
     return [...observe(watch, true),
-      {type: "page", now: Date.now(), url: lastUrl, title: document.title, referrer, cause, reload}];
+      {type: "page", now: Date.now(), url, title: document.title, referrer, cause, reload}];
   }
 
-  // Navigation is reported one task later (a MessageChannel, which page.clock does not hold),
-  // once the app's own handlers have set the new title and DOM; once per URL change.
+  // Each URL change is one step. The URL is read at the event; the rest (title, DOM) one
+  // task later (a MessageChannel, which page.clock does not hold), once the app's own
+  // handlers have updated them.
   function navigation(getWatch) {
     const channel = new MessageChannel();
     const jobs = [];
     channel.port1.onmessage = () => jobs.splice(0).forEach((f) => f());
     const navigated = (cause) => {
+      const url = location.href;
       jobs.push(guard(() => {
         const from = lastUrl;
-        if (location.href === from) return;
-        if (cause === "popstate" && location.href.split("#")[0] === from.split("#")[0]) cause = "hashchange";
-        send(page(getWatch(), cause, from));
+        if (url === from) return;
+        if (cause === "popstate" && url.split("#")[0] === from.split("#")[0]) cause = "hashchange";
+        send(page(getWatch(), cause, from, false, url));
       }));
       channel.port2.postMessage(0);
     };
