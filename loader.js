@@ -59,8 +59,11 @@
     queue = []; waiters = [];
     try { worker.postMessage(msg); } catch (e) { fail("cannot message the engine worker: " + msgOf(e)); }
   }
+  // What the site asks for (API calls, pushes) is evaluated against the page as it is now:
+  // changed selector / custom results go first.
+  function fresh(fact) { return (obs ? obs.observe(watch, false) : []).concat(fact); }
   function call(fact) {
-    return new Promise(function (resolve) { fact.now = Date.now(); send(fact, resolve); });
+    return new Promise(function (resolve) { fact.now = Date.now(); send(fresh(fact), resolve); });
   }
 
   // ---- window.engage ----
@@ -83,9 +86,9 @@
     try { d = JSON.parse(JSON.stringify(item)); } catch (e) { /* reported below */ }
     if (!d || typeof d !== "object" || Array.isArray(d)) return report("engage.push expects a plain object such as {type: \"cart\", total: 120}");
     if (d.type === "consent" && consentNeeded) setConsent(d.granted === true);
-    send(d.type === "queueStatus"
+    send(fresh(d.type === "queueStatus"
       ? {type: "queueStatus", now: Date.now(), queueKey: d.queueKey, agentsAvailable: d.agentsAvailable, queueLength: d.queueLength}
-      : {type: "push", now: Date.now(), data: d});
+      : {type: "push", now: Date.now(), data: d}));
   }
 
   // ---- storage; consent mode (SPEC 5): nothing is written before consent ----

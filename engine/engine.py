@@ -379,6 +379,7 @@ class Engine:
         if other is None:
             return NONE
         session = self._ensure_session()
+        before = session.to_json()
         for interaction, statuses in other.statuses.items():
             for status in statuses:
                 session.add_status(interaction, None, status)
@@ -392,6 +393,11 @@ class Engine:
         session.login = session.login or other.login
         session.last_seen_at = max(session.last_seen_at, other.last_seen_at)
         behaviour.merge(session.behaviour, other.behaviour)
+        # Mark the state changed only when the merge changed it: tabs that wrote each other
+        # an unchanged state would otherwise echo storage events back and forth forever.
+        if session.to_json() == before:
+            return NONE
+        self._state_dirty = True
         return RECHECK
 
     # ------------------------------------------------------------------ sessions
