@@ -819,6 +819,8 @@ def test_bad_config_is_one_engage_error_and_nothing_is_shown(
         assert "rules[0].rulesets[0].conditions[0].operator" in error["message"], error
         assert 'did you mean "contains"' in error["message"], error
         assert error["path"] == "rules[0].rulesets[0].conditions[0].operator", error
+        paths = [p["path"] for p in error.get("problems") or []]
+        assert paths == ["rules[0].rulesets[0].conditions[0].operator"], error
     else:
         assert "rules.json" in error["message"] and "JSON" in error["message"], error
     assert_engine_stayed_out_of_the_way(demo)
