@@ -257,8 +257,9 @@ class Engine:
             self._flips.clear()
 
     def _touch(self) -> None:
-        session = self._ensure_session()
-        session.last_seen_at = self._now
+        """Visitor activity: it keeps the session alive and the visitor's counts from expiring."""
+        self._ensure_session().last_seen_at = self._now
+        self._ensure_visitor().last_seen_at = self._now
         self._state_dirty = True
 
     def _merge_results(self, table: dict[str, Any], results: Mapping[str, Any], prefix: str) -> None:
@@ -620,19 +621,23 @@ class Engine:
         interaction = self.config.interactions[start]
         if interaction["type"] == "detectLogin":
             return "matched"
-        session = self._ensure_session()
-        visitor = self._ensure_visitor()
-        session.displays[rule.name] = session.displays.get(rule.name, 0) + 1
-        session.last_display_at[rule.name] = self._now
-        visitor.displays[rule.name] = visitor.displays.get(rule.name, 0) + 1
-        visitor.last_seen_at = self._now
-        self._state_dirty = True
+        visitor = self._count_display(rule)
         if rule.control_group and _bucket(visitor.visitor_id, rule.name) < rule.control_group:
             self._emit(Control(rule.name, start, interaction["type"], language, queue_key))
             return "control"
         self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
                              regular=not rule.always_evaluate, started_by=start))
         return "shown"
+
+    def _count_display(self, rule: Rule) -> VisitorState:
+        """A display of a rule's outcome, for the session and visitor frequency caps."""
+        session = self._ensure_session()
+        visitor = self._ensure_visitor()
+        session.displays[rule.name] = session.displays.get(rule.name, 0) + 1
+        session.last_display_at[rule.name] = self._now
+        visitor.displays[rule.name] = visitor.displays.get(rule.name, 0) + 1
+        self._state_dirty = True
+        return visitor
 
     def _show(self, shown: Displayed) -> None:
         session = self._ensure_session()
@@ -694,9 +699,7 @@ class Engine:
         self._replace_regular(rule.always_evaluate)
         start, language, queue_key = self._resolve(rule.outcome)
         interaction = self.config.interactions[start]
-        session = self._ensure_session()
-        session.displays[rule.name] = session.displays.get(rule.name, 0) + 1
-        session.last_display_at[rule.name] = self._now
+        self._count_display(rule)
         self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
                              regular=not rule.always_evaluate, manual=True, started_by=start))
 
