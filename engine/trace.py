@@ -8,6 +8,7 @@ The trace is kept compact while evaluating and turned into JSON only when asked.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -97,7 +98,11 @@ class Trace:
             for index, ruleset in enumerate(rule["rulesets"]):
                 lines.append(f"  ruleset {index + 1}: {marks[ruleset['matched']].strip() or '-'}")
                 for cond in ruleset["conditions"]:
-                    described = " ".join(str(cond[k]) for k in ("type", "criteria", "operator", "value") if k in cond)
+                    # Every field the site owner wrote, in their order: flows, entry points
+                    # and product matches need theirs as much as URLs do.
+                    described = " ".join(
+                        v if isinstance(v, str) else json.dumps(v) for k, v in cond.items() if k not in ("result", "read")
+                    )
                     read = "not tested" if cond["result"] is None else f"read {cond['read']!r}"
                     lines.append(f"    [{marks[cond['result']]}] {described}  ({read})")
         return "\n".join(lines)
