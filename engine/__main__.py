@@ -65,7 +65,7 @@ def explain(config_path: str, facts_path: str, out: TextIO, as_json: bool = Fals
                 print("   -> " + _describe_decision(decision), file=out)
             if not decisions:
                 print("   -> (no change)", file=out)
-            if trace is not None and trace.now == engine._now:
+            if trace is not None and trace.now == engine.now:
                 print("\n".join("   " + line for line in trace.render().splitlines()), file=out)
     if as_json:
         json.dump(report, out, indent=2)

@@ -173,6 +173,11 @@ class Engine:
         return Watch(self.config.selectors, self.config.custom_paths, self._next_flip)
 
     @property
+    def now(self) -> int:
+        """The latest time the facts have told the engine about."""
+        return self._now
+
+    @property
     def trace(self) -> Trace | None:
         return self._trace
 
