@@ -190,7 +190,7 @@ class _Compiler:
     def compile(self) -> Config:
         schedules = self.schedules()
         entry_points = behaviour.compile_entry_points(self.valid("entryPoints"), self.errors)
-        flows = behaviour.compile_flows(self.valid("flows"), entry_points, self.errors)
+        flows = behaviour.compile_flows(self.valid("flows"), entry_points, self.errors, list(self.raw.get("entryPoints", {})))
         self.check_interactions()
         rules = tuple(
             self.rule(i, r, schedules) for i, r in enumerate(self.raw["rules"]) if join("rules", i) not in self.skip

@@ -80,7 +80,12 @@ def compile_entry_points(raw: Mapping[str, Any], errors: list[ConfigError]) -> d
     return compiled
 
 
-def compile_flows(raw: Mapping[str, Any], entry_points: Mapping[str, EntryPoint], errors: list[ConfigError]) -> dict[str, Flow]:
+def compile_flows(
+    raw: Mapping[str, Any], entry_points: Mapping[str, EntryPoint], errors: list[ConfigError], names: list[str] | None = None
+) -> dict[str, Flow]:
+    """Flows over entry points; ``names`` are all configured ones, broken or not, so a
+    step naming an entry point that has its own error is not also reported unknown."""
+    known = list(entry_points) if names is None else names
     compiled = {}
     for name, spec in raw.items():
         steps = []
@@ -88,8 +93,8 @@ def compile_flows(raw: Mapping[str, Any], entry_points: Mapping[str, EntryPoint]
         for index, step in enumerate(spec["steps"]):
             ref = step["entryPoint"]
             path = f"{join(join('flows', name), 'steps')}[{index}].entryPoint"
-            if ref not in entry_points:
-                errors.append(ConfigError(path, f'no entry point "{ref}"{known_names(ref, list(entry_points), "entryPoints")}'))
+            if ref not in known:
+                errors.append(ConfigError(path, f'no entry point "{ref}"{known_names(ref, known, "entryPoints")}'))
             elif ref in first_index:
                 # One entry point on two steps would make "which step is the visitor on" a guess.
                 errors.append(ConfigError(
