@@ -42,8 +42,9 @@ from typing import Any
 from engine import behaviour
 from engine import facts as F
 from engine.conditions.base import CustomResult, SelectorResult, View
-from engine.config import Config, Outcome, Rule, When
+from engine.config import Config, Outcome, Rule
 from engine.decisions import Chat, Control, Decision, Error, Hide, Show
+from engine.outcomes import Resolved, resolve
 from engine.state import (
     HISTORY_LIMIT,
     SESSION_IDLE_MS,
@@ -602,24 +603,8 @@ class Engine:
 
     # ----------------------------------------------------------------- displaying
 
-    def _resolve(self, outcome: Outcome) -> tuple[str, str | None, str | None]:
-        start, language, queue_key = outcome.start, outcome.language, outcome.queue_key
-        for variant in outcome.variants:
-            if self._holds(variant.when, queue_key):
-                return variant.start or start, variant.language or language, variant.queue_key or queue_key
-        return start, language, queue_key
-
-    def _holds(self, when: When, queue_key: str | None) -> bool:
-        if when.schedule is not None:
-            schedule = self.config.schedules.get(when.schedule)
-            if schedule is None or schedule.is_open(self._now) != when.open:
-                return False
-        queue = when.queue or queue_key
-        agents, length = self._queues.get(queue or "", (None, None))
-        if when.agents_available is not None and not when.agents_available.holds(agents or 0):
-            return False
-        # An unknown queue length satisfies no comparison: we cannot claim it is short.
-        return when.queue_length is None or (length is not None and when.queue_length.holds(length))
+    def _resolve(self, outcome: Outcome) -> Resolved:
+        return resolve(outcome, self._now, self.config.schedules, self._queues)
 
     def _display_rule(self, rule: Rule) -> str:
         start, language, queue_key = self._resolve(rule.outcome)

@@ -1,0 +1,46 @@
+"""Which interaction an outcome starts, given opening hours and queue status right now.
+
+The first variant whose ``when`` holds overrides ``start``, ``language`` or ``queueKey``.
+Variants are decided when the interaction is displayed, from the facts known then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from engine.config import Outcome, When
+from engine.schedule import Schedule
+
+# queue key -> (agents available, queue length); None where the site has not said
+QueueStatuses = Mapping[str, tuple[int | None, int | None]]
+
+
+class Resolved(NamedTuple):
+    start: str
+    language: str | None
+    queue_key: str | None
+
+
+def resolve(outcome: Outcome, now: int, schedules: Mapping[str, Schedule], queues: QueueStatuses) -> Resolved:
+    for variant in outcome.variants:
+        if holds(variant.when, outcome.queue_key, now, schedules, queues):
+            return Resolved(
+                variant.start or outcome.start,
+                variant.language or outcome.language,
+                variant.queue_key or outcome.queue_key,
+            )
+    return Resolved(outcome.start, outcome.language, outcome.queue_key)
+
+
+def holds(when: When, queue_key: str | None, now: int, schedules: Mapping[str, Schedule], queues: QueueStatuses) -> bool:
+    if when.schedule is not None:
+        schedule = schedules.get(when.schedule)
+        if schedule is None or schedule.is_open(now) != when.open:
+            return False
+    agents, length = queues.get(when.queue or queue_key or "", (None, None))
+    # An unknown queue status counts as no agents available (the contract says so) ...
+    if when.agents_available is not None and not when.agents_available.holds(agents or 0):
+        return False
+    # ... and an unknown queue length satisfies no comparison: we cannot claim it is short.
+    return when.queue_length is None or (length is not None and when.queue_length.holds(length))
