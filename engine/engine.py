@@ -72,6 +72,8 @@ class Displayed:
     clicked: bool = False
     sticky: bool = False
     manual: bool = False
+    # a control-group visitor's display: it holds the place, nothing is rendered
+    control: bool = False
     # the rule's own chain start, so a re-test keeps the chain the visitor is in
     started_by: str = ""
 
@@ -522,10 +524,15 @@ class Engine:
         shown = self._displayed.get(rule.name)
         if traced.matched:
             self._detect_login(rule, view)
-            if shown is None:
-                self._statuses[rule.index] = self._display_rule(rule)
+            if shown is not None:
+                self._statuses[rule.index] = "control" if shown.control else "shown"
+            elif self._capped(rule):
+                self._statuses[rule.index] = "capped"
+            elif rule.name in self._page.declined:
+                # Closed in this page view: not shown again, for any kind of rule.
+                self._statuses[rule.index] = "declined"
             else:
-                self._statuses[rule.index] = "shown"
+                self._statuses[rule.index] = self._display_rule(rule)
         elif shown is not None and self._removable(shown, mode):
             self._hide(shown, "navigation" if mode == NAVIGATION else "ruleStoppedMatching")
 
@@ -536,7 +543,7 @@ class Engine:
             if mode == NAVIGATION:
                 winner = self._select(tested)
                 if winner is not None and winner.name == current.rule:
-                    self._statuses[winner.index] = "shown"
+                    self._statuses[winner.index] = "control" if current.control else "shown"
                     self._mark_suppressed(tested, winner, mode)
                     return
                 self._hide(current, "navigation")
@@ -551,7 +558,7 @@ class Engine:
         else:
             own = self.config.rule(current.rule)
             if own is not None:
-                self._statuses[own.index] = "shown"
+                self._statuses[own.index] = "control" if current.control else "shown"
             self._mark_suppressed(tested, own, mode)
 
     def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None, mode: int) -> None:
@@ -614,6 +621,9 @@ class Engine:
         visitor = self._count_display(rule)
         if rule.control_group and _bucket(visitor.visitor_id, rule.name) < rule.control_group:
             self._emit(Control(rule.name, start, interaction["type"], language, queue_key))
+            # Held like a display, so it is neither raised again nor replaced by a lower rule.
+            self._displayed[rule.name] = Displayed(rule.name, start, interaction["type"], language, queue_key,
+                                                   regular=not rule.always_evaluate, control=True, started_by=start)
             return "control"
         self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
                              regular=not rule.always_evaluate, started_by=start))
@@ -643,7 +653,8 @@ class Engine:
 
     def _hide(self, shown: Displayed, reason: str) -> None:
         self._displayed.pop(shown.rule, None)
-        self._emit(Hide(shown.rule, shown.interaction, shown.type, reason))
+        if not shown.control:
+            self._emit(Hide(shown.rule, shown.interaction, shown.type, reason))
 
     def _start_next(self, shown: Displayed, next_id: str) -> None:
         if next_id not in self.config.interactions:
