@@ -17,14 +17,24 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Mapping
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from engine.build import REPO, BuildError, build
+from engine.build import NODE_MODULES, REPO, BuildError, build
 
 ENGAGE_PREFIX = "/engage"
+# The strictest policy the engine runs under (docs/reliability.md, README): no inline script,
+# no eval, no inline style; WebAssembly compilation allowed; Trusted Types enforced, with the
+# loader's one policy, "engage". `python -m engine serve --csp` sends it with every response.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
+    "require-trusted-types-for 'script'; trusted-types engage"
+)
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
 
 MIME_TYPES = {
@@ -47,10 +57,16 @@ MIME_TYPES = {
 
 class _Handler(SimpleHTTPRequestHandler):
     def __init__(
-        self, *args: Any, engage_dir: Path | None, log_errors: bool, **kwargs: Any
+        self,
+        *args: Any,
+        engage_dir: Path | None,
+        log_errors: bool,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
         self.engage_dir = engage_dir
         self.log_errors = log_errors
+        self.extra_headers = dict(headers or {})
         super().__init__(*args, **kwargs)
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
@@ -77,6 +93,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         else:
             self.send_header("Cache-Control", "no-cache")
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -128,8 +146,12 @@ def make_server(
     port: int = 8000,
     *,
     log_errors: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> ThreadingHTTPServer:
-    """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/."""
+    """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/.
+
+    `headers` are sent with every response (e.g. {"Content-Security-Policy": STRICT_CSP}).
+    """
     if not Path(site_dir).is_dir():
         raise FileNotFoundError(f"cannot serve {site_dir}: no such folder")
     handler = partial(
@@ -137,6 +159,7 @@ def make_server(
         directory=str(site_dir),
         engage_dir=Path(engage_dir) if engage_dir is not None else None,
         log_errors=log_errors,
+        headers=headers,
     )
     return _Server((host, port), handler)
 
@@ -146,9 +169,11 @@ def start_server(
     engage_dir: Path | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    *,
+    headers: Mapping[str, str] | None = None,
 ) -> StaticServer:
     """Serve `site_dir` from a background thread; port 0 picks a free port."""
-    server = make_server(site_dir, engage_dir, host, port)
+    server = make_server(site_dir, engage_dir, host, port, headers=headers)
     thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
     thread.start()
     return StaticServer(server, thread)
@@ -159,9 +184,11 @@ def serve(
     engage_dir: Path | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
+    *,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
-    server = make_server(site_dir, engage_dir, host, port, log_errors=True)
+    server = make_server(site_dir, engage_dir, host, port, log_errors=True, headers=headers)
     running = StaticServer(server, None)
     print(f"Serving {site_dir} on {running.url} (Ctrl-C stops)", file=sys.stderr)
     try:
@@ -181,6 +208,11 @@ def build_demo(demo_dir: Path, site_dir: Path) -> None:
         shutil.rmtree(site_dir)
     shutil.copytree(demo_dir, site_dir, ignore=shutil.ignore_patterns(".*", "__pycache__"))
     build(site_dir / "engage", config=rules)
+    # playground.html runs the engine under PyScript, self-hosted like Pyodide (no CDN).
+    pyscript = NODE_MODULES / "@pyscript" / "core" / "dist"
+    if not (pyscript / "core.js").is_file():
+        raise BuildError(f"{pyscript} is missing; run `npm ci` in {REPO} and try again.")
+    shutil.copytree(pyscript, site_dir / "pyscript", ignore=shutil.ignore_patterns("*.map"))
 
 
 def main(argv: list[str]) -> int:
@@ -193,6 +225,11 @@ def main(argv: list[str]) -> int:
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument(
+        "--csp",
+        action="store_true",
+        help="send the strict Content-Security-Policy (Trusted Types enforced) the engine runs under",
+    )
     args = parser.parse_args(argv)
     site_dir = REPO / "build" / "site"
     try:
@@ -201,7 +238,7 @@ def main(argv: list[str]) -> int:
         print(f"engine serve: error: {exc}", file=sys.stderr)
         return 1
     try:
-        serve(site_dir, None, args.host, args.port)
+        serve(site_dir, None, args.host, args.port, headers={"Content-Security-Policy": STRICT_CSP} if args.csp else None)
     except OSError as exc:
         print(
             f"engine serve: error: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
