@@ -491,10 +491,11 @@ class Engine:
             by_dep = self.config.rules_by_dep
             due = {i for key in self._changed for i in by_dep.get(key, ())}
             due.update(i for i, at in flips.items() if at <= self._now)
+            for index in due:
+                flips.pop(index, None)
             stale = [i for i in sorted(due) if i in memo]
             for index in stale:
                 del memo[index]
-                flips.pop(index, None)
         self._changed.clear()
         self._statuses = {}
 
@@ -525,7 +526,7 @@ class Engine:
         if traced.matched:
             self._detect_login(rule, view)
             if shown is not None:
-                self._statuses[rule.index] = "control" if shown.control else "shown"
+                self._statuses[rule.index] = self._shown_status(shown)
             elif self._capped(rule):
                 self._statuses[rule.index] = "capped"
             elif rule.name in self._page.declined:
@@ -543,7 +544,7 @@ class Engine:
             if mode == NAVIGATION:
                 winner = self._select(tested)
                 if winner is not None and winner.name == current.rule:
-                    self._statuses[winner.index] = "control" if current.control else "shown"
+                    self._statuses[winner.index] = self._shown_status(current)
                     self._mark_suppressed(tested, winner, mode)
                     return
                 self._hide(current, "navigation")
@@ -558,7 +559,7 @@ class Engine:
         else:
             own = self.config.rule(current.rule)
             if own is not None:
-                self._statuses[own.index] = "control" if current.control else "shown"
+                self._statuses[own.index] = self._shown_status(current)
             self._mark_suppressed(tested, own, mode)
 
     def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None, mode: int) -> None:
@@ -568,7 +569,11 @@ class Engine:
         if mode == TICK:
             return
         for rule in self.config.rules:
-            if not rule.always_evaluate and rule is not displayed:
+            if rule.always_evaluate or rule is displayed:
+                continue
+            if self._capped(rule):
+                self._statuses[rule.index] = "capped"
+            else:
                 tested(rule)
 
     def _select(self, tested: Callable[[Rule], RuleTrace]) -> Rule | None:
@@ -605,6 +610,9 @@ class Engine:
             return True
         last = session.last_display_at.get(rule.name)
         if freq.min_interval_ms is not None and last is not None and self._now - last < freq.min_interval_ms:
+            # The cap lifts by itself: wake the loader then, as a time condition would.
+            ends = last + freq.min_interval_ms
+            self._flips[rule.index] = min(self._flips.get(rule.index, ends), ends)
             return True
         return bool(freq.not_after & set(session.rule_statuses.get(rule.name, ())))
 
@@ -625,9 +633,17 @@ class Engine:
             self._displayed[rule.name] = Displayed(rule.name, start, interaction["type"], language, queue_key,
                                                    regular=not rule.always_evaluate, control=True, started_by=start)
             return "control"
-        self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
-                             regular=not rule.always_evaluate, started_by=start))
-        return "shown"
+        shown = Displayed(rule.name, start, interaction["type"], language, queue_key,
+                          regular=not rule.always_evaluate, started_by=start)
+        self._show(shown)
+        return self._shown_status(shown)
+
+    def _shown_status(self, shown: Displayed) -> str:
+        """The trace status of a displayed rule: what the visitor sees of it now."""
+        if shown.control:
+            return "control"
+        # A display decided in a hidden tab waits for the visitor to come back.
+        return "shown" if self._visible else "waiting"
 
     def _count_display(self, rule: Rule) -> VisitorState:
         """A display of a rule's outcome, for the session and visitor frequency caps."""
