@@ -2,17 +2,37 @@
 
 Layout of OUT (everything is served from the folder that holds loader.js):
 
-    loader.js                the embed script
-    web/                     worker.js, ui.js, panels.css, purify.min.js, ...
-    pyodide/                 the Pyodide runtime and our pyodide-lock.json
-    wheels/                  the engine wheel and its pure-Python dependencies
-    schema.json              the config's JSON Schema (for editors)
-    rules.json               the config, when --config is given
+    loader.js                         the embed script
+    web/                              worker.js (the build manifest inlined), observe.js,
+                                      ui.js, debug.js, panels.css, purify.min.js
+    pyodide/<version>/                the Pyodide runtime (pyodide.mjs, pyodide.asm.mjs,
+                                      pyodide.asm.wasm): a new version gets a new folder
+    pyodide/stdlib-<sha256>.zip       the standard library, trimmed to what Pyodide and the
+                                      engine import, compiled to .pyc
+    pyodide/site-<sha256>.zip         the engine and its pure-Python dependencies, .pyc
+    pyodide/fallback-<sha256>.zip     everything the trimmed zips left out, as source: fetched
+                                      only if some import needs it (never, normally)
+    manifest.json                     what worker.js was built with (names, sha256)
+    wheels/, pyodide/<version>/python_stdlib.zip, pyodide/<version>/pyodide-lock.json
+                                      a standard Pyodide distribution of the engine, for
+                                      pages that run it under loadPyodide or PyScript
+                                      themselves (the demo's rule playground)
+    schema.json                       the config's JSON Schema (for editors)
+    rules.json                        the config, when --config is given
 
-The build needs a repository checkout: the runtime files come from `node_modules/`
-(fetched with npm on first use) and the wheels from PyPI (cached under `.cache/wheels/`).
-The browser gets exactly the dependency versions installed in the Python running the
-build, so CPython tests and the browser run the same code.
+Everything under pyodide/ but the lockfile is named by its version or its content, so a
+site can cache it for a year as immutable (docs/performance.md). The zips are made by
+running the pinned Pyodide under Node.js at build time: it imports the engine and runs
+the shared cases through it; the modules it saw imported are compiled to bytecode (without
+docstrings, without column tables) and stored uncompressed, so that browsers neither fetch
+unused modules nor compile Python at every boot, and HTTP compression (brotli) works
+across the whole file. The worker checks each zip's sha256 against the manifest.
+
+The build needs a repository checkout and Node.js: the runtime files come from
+`node_modules/` (fetched with npm on first use) and the wheels from PyPI (cached under
+`.cache/wheels/`); the compiled zips are cached under `.cache/runtime/`. The browser gets
+exactly the dependency versions installed in the Python running the build, so CPython
+tests and the browser run the same code.
 """
 
 from __future__ import annotations
@@ -21,12 +41,14 @@ import argparse
 import base64
 import hashlib
 import importlib.metadata
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import zipfile
@@ -39,14 +61,44 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 NODE_MODULES = REPO / "node_modules"
 WHEEL_CACHE = REPO / ".cache" / "wheels"
+RUNTIME_CACHE = REPO / ".cache" / "runtime"
 
-# What loadPyodide fetches from indexURL; the npm package's lockfile is replaced by ours.
-PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+# What the worker loads from the npm package; python_stdlib.zip is replaced by our own.
+PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
+NPM_STDLIB = "python_stdlib.zip"
 PURIFY = Path("dompurify") / "dist" / "purify.min.js"
 
-# Wheel timestamps are fixed so that the same sources give the same bytes, hence the
-# same sha256 in the lockfile and the same file name.
+# Imported into the memory snapshot although the engine imports it lazily: the first
+# `device` condition would otherwise pay for it (130-190 ms in Pyodide) on every visit.
+SNAPSHOT_IMPORTS = ("user_agents",)
+
+# worker.js holds this placeholder; the build replaces it with the manifest.
+MANIFEST_PLACEHOLDER = "/*@engage-manifest*/ null"
+
+# Zip timestamps are fixed so that the same sources give the same bytes, hence the
+# same sha256 and the same file name.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+# Never shipped: test suites, command-line entry points, type stubs, packaging metadata,
+# and the tz database's source and tables (zoneinfo reads only the compiled zone files).
+_SITE_EXCLUDE = re.compile(
+    r"(^|/)(tests?\.py|tests?/|__main__\.py|__pycache__/)|\.pyi$|(^|/)py\.typed$|\.dist-info/"
+    r"|^tzdata/zoneinfo/(.*\.(zi|tab|list)|leapseconds)$"
+)
+# The engine ships whole (it may import its own modules lazily), and so does tzdata (each
+# zone folder is a package, imported when a zone in it is first read); the build-only
+# modules of the repository do not ship at all.
+_SITE_ALWAYS = ("engine", "tzdata")
+_BUILD_ONLY = ("engine/__main__.py", "engine/build.py", "engine/serve.py")
+# Line numbers in standard-library frames of a traceback; without them every instruction
+# maps to its function's first line, which makes the compiled standard library smaller.
+_STDLIB_EXACT_LINES = False
+# Codecs are found by name at run time, which no static import shows: keep the common ones.
+_CODECS = (
+    "aliases", "ascii", "latin_1", "utf_8", "utf_8_sig", "utf_16", "utf_16_be", "utf_16_le",
+    "utf_32", "utf_32_be", "utf_32_le", "unicode_escape", "raw_unicode_escape", "cp1252",
+    "idna", "punycode", "charmap",
+)  # fmt: skip
 
 
 class BuildError(Exception):
@@ -83,10 +135,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--config", type=Path, metavar="RULES_JSON", help="config to copy to OUT/rules.json"
     )
+    parser.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="never keep a memory snapshot of the booted engine in the visitor's Cache "
+        "Storage (it uses a private Pyodide API; without it every visit boots normally)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        build(args.out, args.config)
+        build(args.out, args.config, snapshot=not args.no_snapshot)
     except BuildError as exc:
         print(f"engine build: error: {exc}", file=sys.stderr)
         return 1
@@ -99,11 +157,12 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def build(out_dir: Path, config: Path | None = None) -> None:
-    """Write the complete self-hosted folder to `out_dir`.
+def build(out_dir: Path, config: Path | None = None, *, snapshot: bool = True) -> dict[str, Any]:
+    """Write the complete self-hosted folder to `out_dir` and return its manifest.
 
     The folder is assembled next to `out_dir` and swapped in at the end, so a server
-    already serving `out_dir` never sees a half-written build.
+    already serving `out_dir` never sees a half-written build. `snapshot=False` turns
+    off the memory snapshot the worker otherwise keeps in Cache Storage.
     """
     out_dir = Path(out_dir).resolve()
     _check_replaceable(out_dir)
@@ -116,6 +175,12 @@ def build(out_dir: Path, config: Path | None = None) -> None:
         )
     node_modules = ensure_node_modules()
     project = read_project()
+    pyodide_version = _pyodide_version(node_modules)
+    runtime_lock = _read_json(node_modules / "pyodide" / "pyodide-lock.json")
+    python_version = str(runtime_lock["info"]["python"])
+    stdlib_zip, site_zip, fallback_zip = compiled_runtime(
+        node_modules, site_sources(project, python_version), probe_messages()
+    )
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}")
@@ -123,25 +188,44 @@ def build(out_dir: Path, config: Path | None = None) -> None:
     try:
         staging.mkdir()
         shutil.copy2(loader, staging / "loader.js")
-        _copy_web(node_modules, staging / "web")
-        pyodide_dir = staging / "pyodide"
-        pyodide_dir.mkdir()
-        for name in PYODIDE_RUNTIME_FILES:
-            shutil.copy2(node_modules / "pyodide" / name, pyodide_dir / name)
+        # The runtime, under its version: a new Pyodide gets new URLs.
+        runtime_dir = staging / "pyodide" / pyodide_version
+        runtime_dir.mkdir(parents=True)
+        for name in (*PYODIDE_RUNTIME_FILES, NPM_STDLIB):
+            shutil.copy2(node_modules / "pyodide" / name, runtime_dir / name)
+        # What the worker boots from: the compiled zips, named by their content.
+        files = {}
+        for kind, data in (("stdlib", stdlib_zip), ("site", site_zip), ("fallback", fallback_zip)):
+            digest = hashlib.sha256(data)
+            name = f"pyodide/{kind}-{digest.hexdigest()[:16]}.zip"
+            (staging / name).write_bytes(data)
+            files[kind] = {
+                "url": name,
+                "sha256": digest.hexdigest(),
+                "integrity": "sha256-" + base64.b64encode(digest.digest()).decode("ascii"),
+                "size": len(data),
+            }
+        manifest = make_manifest(pyodide_version, runtime_lock["info"], files, snapshot)
+        # A standard Pyodide distribution as well, for pages that load the engine with
+        # loadPyodide or PyScript themselves (the demo's rule playground): the wheels and
+        # a lockfile naming them, with the full standard library next to the runtime.
         wheels_dir = staging / "wheels"
         wheels_dir.mkdir()
         wheels = [build_engine_wheel(project, wheels_dir)]
-        runtime_lock = _read_json(node_modules / "pyodide" / "pyodide-lock.json")
-        python_version = str(runtime_lock["info"]["python"])
         for name, version in runtime_dependencies(project, python_version).items():
             cached = fetch_wheel(name, version, python_version)
             wheels.append(Path(shutil.copy2(cached, wheels_dir / cached.name)))
         write_lockfile(
-            pyodide_dir / "pyodide-lock.json",
+            runtime_dir / "pyodide-lock.json",
             runtime_lock["info"],
-            _pyodide_version(node_modules),
+            pyodide_version,
             wheels,
             wheels_dir,
+            "../../wheels/",
+        )
+        _copy_web(node_modules, staging / "web", manifest)
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
         schema = REPO / "engine" / "schema.json"
         if schema.is_file():
@@ -151,13 +235,45 @@ def build(out_dir: Path, config: Path | None = None) -> None:
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def make_manifest(
+    pyodide_version: str, runtime_info: dict[str, Any], files: dict[str, Any], snapshot: bool
+) -> dict[str, Any]:
+    """What worker.js needs to boot: file names and sha256, and an inline lockfile.
+
+    `id` names this exact combination of runtime and zips; the worker keys its memory
+    snapshot by it, so a snapshot never outlives the files it was made from.
+    """
+    ident = hashlib.sha256(
+        json.dumps([pyodide_version, files], sort_keys=True).encode()
+    ).hexdigest()[:16]
+    return {
+        "version": 1,
+        "id": ident,
+        "pyodide": pyodide_version,
+        "runtime": f"pyodide/{pyodide_version}/",
+        "stdlib": files["stdlib"],
+        "site": files["site"],
+        "fallback": files["fallback"],
+        # loadPyodide wants a lockfile; ours names no packages (they are in the site zip),
+        # and inlining it saves a request.
+        "lock": {"info": {**runtime_info, "version": pyodide_version}, "packages": {}},
+        "snapshot": bool(snapshot),
+        # Imported before the snapshot is taken, so that no visit pays for them again.
+        "snapshotImports": list(SNAPSHOT_IMPORTS),
+    }
 
 
 # --------------------------------------------------------------------------- output folder
 
 
 def _looks_like_build(folder: Path) -> bool:
-    return (folder / "loader.js").is_file() and (folder / "pyodide" / "pyodide-lock.json").is_file()
+    # manifest.json since the compiled runtime; pyodide/pyodide-lock.json before it.
+    return (folder / "loader.js").is_file() and (
+        (folder / "manifest.json").is_file() or (folder / "pyodide" / "pyodide-lock.json").is_file()
+    )
 
 
 def _check_replaceable(out_dir: Path) -> None:
@@ -181,12 +297,21 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _copy_web(node_modules: Path, dest: Path) -> None:
+def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> None:
     web = REPO / "web"
-    if not (web / "worker.js").is_file():
-        raise BuildError(f"{web / 'worker.js'} is missing; restore the repository's web/ folder.")
+    worker = web / "worker.js"
+    if not worker.is_file():
+        raise BuildError(f"{worker} is missing; restore the repository's web/ folder.")
     shutil.copytree(web, dest, ignore=shutil.ignore_patterns(".*", "__pycache__"))
     shutil.copy2(node_modules / PURIFY, dest / "purify.min.js")
+    text = worker.read_text(encoding="utf-8")
+    if text.count(MANIFEST_PLACEHOLDER) != 1:
+        raise BuildError(
+            f"{worker} must hold the placeholder {MANIFEST_PLACEHOLDER!r} exactly once; the "
+            "build replaces it with the manifest. Restore it (git checkout web/worker.js)."
+        )
+    inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    (dest / "worker.js").write_text(text.replace(MANIFEST_PLACEHOLDER, inline), encoding="utf-8")
 
 
 def _read_config(config: Path) -> str:
@@ -236,7 +361,8 @@ def _pyodide_version(node_modules: Path) -> str:
 
 
 def _node_modules_ok(node_modules: Path) -> bool:
-    if not all((node_modules / "pyodide" / f).is_file() for f in PYODIDE_RUNTIME_FILES):
+    needed = (*PYODIDE_RUNTIME_FILES, NPM_STDLIB, "pyodide-lock.json")
+    if not all((node_modules / "pyodide" / f).is_file() for f in needed):
         return False
     if not (node_modules / PURIFY).is_file():
         return False
@@ -273,7 +399,7 @@ def ensure_node_modules() -> Path:
     return NODE_MODULES
 
 
-# --------------------------------------------------------------------------- engine wheel
+# --------------------------------------------------------------------------- site packages
 
 
 def read_project() -> Project:
@@ -325,6 +451,39 @@ def _package_files(project: Project) -> list[tuple[str, Path]]:
                 if source.is_file():
                     found[source.relative_to(REPO).as_posix()] = source
     return sorted(found.items())
+
+
+def site_sources(project: Project, python_version: str) -> dict[str, bytes]:
+    """Archive name -> bytes of everything the engine runs on under Pyodide.
+
+    The engine's own package files, then the files of each pinned dependency's wheel,
+    without tests, entry points, stubs and packaging metadata.
+    """
+    files = {
+        arcname: source.read_bytes()
+        for arcname, source in _package_files(project)
+        if arcname not in _BUILD_ONLY
+    }
+    if "engine/__init__.py" not in files:
+        raise BuildError(
+            f"{REPO / 'engine' / '__init__.py'} is missing; the engine package cannot be imported without it."
+        )
+    for name, version in runtime_dependencies(project, python_version).items():
+        wheel = fetch_wheel(name, version, python_version)
+        with zipfile.ZipFile(wheel) as whl:
+            for info in whl.infolist():
+                if info.is_dir() or _SITE_EXCLUDE.search(info.filename):
+                    continue
+                if info.filename in files:
+                    raise BuildError(
+                        f"{wheel.name} and another package both hold {info.filename}; "
+                        "they cannot share one zip."
+                    )
+                files[info.filename] = whl.read(info)
+    return dict(sorted(files.items()))
+
+
+# --------------------------------------------------------------------------- engine wheel
 
 
 def _record_hash(data: bytes) -> str:
@@ -499,10 +658,12 @@ def write_lockfile(
     pyodide_version: str,
     wheels: list[Path],
     wheels_dir: Path,
+    base_url: str = "../wheels/",
 ) -> None:
     """Write a Pyodide lockfile that lists exactly `wheels`, with their sha256.
 
-    The lockfile sits in pyodide/ and names the wheels as ../wheels/…, relative to it.
+    The lockfile sits next to the runtime and names the wheels by `base_url` + name,
+    relative to it (pyodide/<version>/ names them ../../wheels/…).
     Pyodide passes each sha256 to fetch() as subresource integrity, so a changed or
     truncated wheel fails to load instead of running.
     """
@@ -517,7 +678,7 @@ def write_lockfile(
     info = InfoSpec(version=pyodide_version, **runtime_info)
     empty = PyodideLockSpec(info=info, packages={})
     try:
-        spec = add_wheels_to_spec(empty, wheels, base_path=wheels_dir, base_url="../wheels/")
+        spec = add_wheels_to_spec(empty, wheels, base_path=wheels_dir, base_url=base_url)
     except (RuntimeError, ImportError) as exc:
         raise BuildError(f"cannot write {path.name}: {exc}") from exc
     data = spec.model_dump()
@@ -526,6 +687,322 @@ def write_lockfile(
         # reach servers that read it as a space.
         package["file_name"] = quote(package["file_name"])
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- compiled runtime
+
+
+def probe_messages() -> list[dict[str, Any]]:
+    """Protocol messages that walk the engine through its code paths at build time.
+
+    The build imports what these make the engine import; the shared cases
+    (tests/cases/*.json) cover every condition type, schedules with time zones, device
+    detection, invalid configs and bad facts. The static import scan that follows is the
+    safety net for code paths they miss.
+    """
+    messages: list[dict[str, Any]] = [{"v": 1, "kind": "facts", "facts": []}]
+    for path in sorted((REPO / "tests" / "cases").glob("*.json")):
+        document = _read_json(path)
+        configs = document.get("configs", {})
+        for case in document.get("cases", []):
+            config = case.get("config")
+            state = case.get("state")
+            messages.append({"v": 1, "kind": "init", "config": configs.get(config, config) if isinstance(config, str) else config,
+                             "configError": None, "state": state, "seed": case.get("seed", ""), "facts": []})  # fmt: skip
+            messages += [{"v": 1, "kind": "facts", "facts": s.get("facts", [])} for s in case.get("steps", [])]
+    demo = REPO / "demo-site" / "rules.json"
+    if demo.is_file():
+        messages.append({"v": 1, "kind": "init", "config": _read_json(demo), "configError": None,
+                         "state": None, "seed": "probe", "facts": []})  # fmt: skip
+    messages += [
+        {"v": 1, "kind": "init", "config": None, "configError": "probe", "state": None, "facts": []},
+        {"v": 1, "kind": "init", "config": {"version": 1, "rules": [{"name": 1}]}, "state": None, "facts": []},
+        {"v": 1, "kind": "facts", "facts": [{"type": "nonsense"}, {"type": "page"}]},
+        {"v": 2, "kind": "bogus"},
+    ]  # fmt: skip
+    return messages
+
+
+def compiled_runtime(
+    node_modules: Path, sources: dict[str, bytes], probe: list[dict[str, Any]]
+) -> tuple[bytes, bytes, bytes]:
+    """(stdlib zip, site zip, fallback zip), made by the pinned Pyodide under Node.js.
+
+    The first two hold .pyc only, trimmed to what the build saw Pyodide and the engine
+    import; the fallback zip holds the complete standard library and site packages as
+    source, for the rare import the trimmed zips cannot answer (see _FALLBACK_MODULE).
+    Cached under .cache/runtime/ by everything that goes into them, so a rebuild with
+    unchanged inputs takes no time.
+    """
+    pyodide_dir = node_modules / "pyodide"
+    npm_stdlib = (pyodide_dir / NPM_STDLIB).read_bytes()
+    key = hashlib.sha256()
+    for part in (
+        _pyodide_version(node_modules).encode(),
+        npm_stdlib,
+        json.dumps(probe, sort_keys=True).encode(),
+        _NODE_DRIVER.encode(),
+        _PYODIDE_SIDE.encode(),
+        _FALLBACK_MODULE.encode(),
+        repr((_CODECS, _SITE_ALWAYS, _STDLIB_EXACT_LINES)).encode(),
+    ):
+        key.update(hashlib.sha256(part).digest())
+    for arcname, data in sources.items():
+        key.update(arcname.encode() + b"\0" + hashlib.sha256(data).digest())
+    cached = RUNTIME_CACHE / key.hexdigest()[:24]
+    names = ("stdlib.zip", "site.zip", "fallback.zip")
+    if not all((cached / name).is_file() for name in names):
+        _compile_runtime(pyodide_dir, sources, probe, cached)
+    stdlib, site, fallback = ((cached / name).read_bytes() for name in names)
+    return stdlib, site, fallback
+
+
+def _compile_runtime(
+    pyodide_dir: Path, sources: dict[str, bytes], probe: list[dict[str, Any]], dest: Path
+) -> None:
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError(
+            "the build compiles the Python runtime with Pyodide under Node.js, and `node` is "
+            "not on PATH; install Node.js (it comes with npm) and build again."
+        )
+    with tempfile.TemporaryDirectory(prefix="engage-runtime-") as tmp:
+        work = Path(tmp)
+        (work / "site-src.zip").write_bytes(_zip(sources.items()))
+        (work / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
+        (work / "side.py").write_text(_PYODIDE_SIDE, encoding="utf-8")
+        (work / "driver.mjs").write_text(_NODE_DRIVER, encoding="utf-8")
+        job = {
+            "pyodide": (pyodide_dir / "pyodide.mjs").as_uri(),
+            "indexURL": str(pyodide_dir) + "/",
+            "work": str(work),
+            "codecs": list(_CODECS),
+            "siteAlways": list(_SITE_ALWAYS),
+            "stdlibLines": _STDLIB_EXACT_LINES,
+            "fallbackModule": _FALLBACK_MODULE,
+        }
+        (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        result = subprocess.run(
+            [node, str(work / "driver.mjs"), str(work / "job.json")],
+            capture_output=True, text=True, check=False, timeout=600,
+        )  # fmt: skip
+        if result.returncode != 0 or not (work / "site.zip").is_file():
+            output = (result.stderr or result.stdout).strip()
+            # Pyodide's Node errors quote its minified source; the Python traceback is enough.
+            output = "\n".join(line for line in output.splitlines() if len(line) < 2000)
+            raise BuildError(
+                "compiling the Python runtime with Pyodide under Node.js failed "
+                f"(exit {result.returncode}):\n{output[-3000:]}"
+            )
+        fallback = list(sources.items())
+        with zipfile.ZipFile(pyodide_dir / NPM_STDLIB) as npm:
+            fallback += [(i.filename, npm.read(i)) for i in npm.infolist() if not i.is_dir()]
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / "fallback.zip").write_bytes(_zip(fallback, zipfile.ZIP_DEFLATED))
+        for name in ("stdlib.zip", "site.zip", "report.json"):
+            shutil.copy2(work / name, dest / name)
+
+
+def _zip(files: Iterable[tuple[str, bytes]], compression: int = zipfile.ZIP_STORED) -> bytes:
+    """A deterministic zip of (name, bytes); members stored (uncompressed) by default."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for arcname, data in sorted(files):
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# Run by `node driver.mjs job.json`: boots the pinned Pyodide (compiling without column
+# tables, as -X no_debug_ranges), runs side.py in it with the work folder mounted at
+# /work, and leaves stdlib.zip, site.zip and report.json there.
+_NODE_DRIVER = r"""
+import fs from "node:fs";
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const { loadPyodide } = await import(job.pyodide);
+const py = await loadPyodide({
+  indexURL: job.indexURL,
+  env: { PYTHONNODEBUGRANGES: "1" },
+  stdout: (s) => process.stderr.write(s + "\n"),
+});
+py.FS.mkdirTree("/work");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: job.work }, "/work");
+py.globals.set("JOB", py.toPy(job));
+py.runPython(fs.readFileSync(job.work + "/side.py", "utf8"), { filename: "side.py" });
+"""
+
+# Runs inside Pyodide at build time (see compiled_runtime).
+_PYODIDE_SIDE = r'''
+import json, sys
+
+# 1. What Pyodide and the engine import when they run: boot, every probe message, the
+#    device parser, a formatted traceback. (Nothing else is imported before this.)
+sys.path.insert(0, "/work/site-src.zip")
+import engine._bridge as bridge
+
+for message in json.load(open("/work/probe.json")):
+    json.loads(bridge.handle(json.dumps(message)))
+import user_agents
+
+user_agents.parse("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15").is_tablet
+try:
+    raise ValueError("probe")
+except ValueError:
+    import traceback
+
+    traceback.format_exc()
+seen = set(sys.modules)
+# Frozen into the interpreter: never read from the zip.
+frozen = {n for n, m in sys.modules.items()
+          if getattr(getattr(m, "__spec__", None), "origin", None) == "frozen"}
+
+import ast, importlib.util, zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+STDLIB = "/lib/python%d%d.zip" % sys.version_info[:2]
+PREFIX = "/lib/python%d.%d/" % sys.version_info[:2]
+SITE_SRC = "/work/site-src.zip"
+
+
+def module_files(zf):
+    # module name -> (archive name, is package), for the .py files of a zip
+    found = {}
+    for name in zf.namelist():
+        if name.endswith("/__init__.py"):
+            found[name[: -len("/__init__.py")].replace("/", ".")] = (name, True)
+        elif name.endswith(".py"):
+            found[name[:-3].replace("/", ".")] = (name, False)
+    return found
+
+
+stdlib, site = zipfile.ZipFile(STDLIB), zipfile.ZipFile(SITE_SRC)
+std_modules, site_modules = module_files(stdlib), module_files(site)
+
+# 2. The trimmed sets. Anything else is imported from the fallback zip on first use.
+std_keep = {m for m in seen if m in std_modules} - frozen
+std_keep |= {"encodings." + c for c in JOB["codecs"] if "encodings." + c in std_modules}
+site_keep = {m for m in site_modules if m in seen or m.split(".")[0] in JOB["siteAlways"]}
+fallback_names = sorted((set(std_modules) - std_keep) | (set(site_modules) - site_keep))
+
+
+# 3. Compile to unchecked hash-based .pyc (no source to stat, no timestamps), without
+#    docstrings (as -OO does, but asserts stay).
+def strip_docstrings(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.copy_location(ast.Pass(), body[0])]
+    return tree
+
+
+def first_line_only(code):
+    # Every instruction placed on the code object's first line: entries of up to 8 code
+    # units, kind 13 (line, no columns), line delta 0.
+    units = len(code.co_code) // 2
+    table = bytearray()
+    while units > 0:
+        n = min(units, 8)
+        table += bytes((0x80 | 13 << 3 | (n - 1), 0))
+        units -= n
+    consts = tuple(first_line_only(c) if isinstance(c, type(code)) else c for c in code.co_consts)
+    return code.replace(co_linetable=bytes(table), co_consts=consts)
+
+
+def compiled(name, source, arcname, where, exact_lines=True):
+    tree = strip_docstrings(ast.parse(source, where + arcname))
+    code = compile(tree, where + arcname, "exec", dont_inherit=True)
+    if not exact_lines:
+        code = first_line_only(code)
+    return arcname + "c", _code_to_hash_pyc(code, importlib.util.source_hash(source), False)
+
+
+def write(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+        for arcname, data in sorted(members):
+            info = zipfile.ZipInfo(arcname, (1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            out.writestr(info, data)
+
+
+std_members = [compiled(m, stdlib.read(std_modules[m][0]), std_modules[m][0], PREFIX, JOB["stdlibLines"])
+               for m in sorted(std_keep)]
+where = PREFIX + "site-packages/"
+site_members = [compiled(m, site.read(site_modules[m][0]), site_modules[m][0], where)
+                for m in sorted(site_keep)]
+site_members += [(n, site.read(n)) for n in site.namelist() if not n.endswith((".py", "/"))]
+fallback = JOB["fallbackModule"].replace("NAMES = frozenset()", "NAMES = frozenset(%r)" % (fallback_names,))
+site_members.append(compiled("_engage_fallback", fallback.encode(), "_engage_fallback.py", where))
+write("/work/stdlib.zip", std_members)
+write("/work/site.zip", site_members)
+json.dump({"stdlib": sorted(std_keep), "site": sorted(site_keep), "fallback": fallback_names,
+           "seen": sorted(seen)}, open("/work/report.json", "w"), indent=1)
+'''
+
+# Compiled into the site zip as _engage_fallback; the worker calls configure(url, sha256).
+# The build keeps only the modules seen at build time; this finder imports any other module
+# of the standard library or of the site packages from the complete fallback zip, which it
+# fetches (synchronously, as an import must) and checks on the first such import.
+_FALLBACK_MODULE = '''"""Import what the trimmed zips left out from the complete fallback zip."""
+
+import os
+import sys
+from importlib.machinery import PathFinder
+
+NAMES = frozenset()  # filled in by engine/build.py: the modules only the fallback zip holds
+PATH = "/lib/engage-fallback.zip"
+_source = None
+_mounted = False
+
+
+def configure(url, sha256):
+    global _source, _mounted
+    _source = (url, sha256)
+    # A restored memory snapshot may remember a file this page has not written yet.
+    _mounted = _mounted and os.path.exists(PATH)
+    if _Finder not in sys.meta_path:
+        sys.meta_path.append(_Finder)
+
+
+def _mount():
+    global _mounted
+    if _mounted:
+        return
+    import hashlib
+
+    from js import XMLHttpRequest
+
+    url, sha256 = _source
+    request = XMLHttpRequest.new()
+    request.open("GET", url, False)
+    request.responseType = "arraybuffer"
+    request.send()
+    if request.status != 200:
+        raise ImportError(f"could not load {url} (HTTP {request.status})")
+    data = request.response.to_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ImportError(f"{url} does not match its sha256 in the build manifest")
+    with open(PATH, "wb") as fh:
+        fh.write(data)
+    _mounted = True
+
+
+class _Finder:
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if fullname not in NAMES or _source is None:
+            return None
+        _mount()
+        parent = fullname.rpartition(".")[0]
+        where = PATH + "/" + parent.replace(".", "/") if parent else PATH
+        return PathFinder.find_spec(fullname, [where])
+
+    @classmethod
+    def invalidate_caches(cls):
+        pass
+'''
 
 
 if __name__ == "__main__":

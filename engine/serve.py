@@ -5,14 +5,16 @@ build/site/engage/ with demo-site/rules.json as its config, and serves build/sit
 Tests call `start_server()` to serve any folder on a free port from a background thread,
 optionally with a built engage folder mounted at /engage/.
 
-Caching mirrors what a site owner should configure: the Pyodide runtime and the wheels
-never change under a given URL (the engine wheel's name carries a content hash), so they
-are cached for a year; everything else is revalidated on every load.
+Caching mirrors what a site owner should configure (docs/performance.md): what the build
+writes under pyodide/ and wheels/ is named by its version or its content and never changes
+under a given URL, so it is cached for a year as immutable (lockfiles excepted);
+everything else is revalidated on every load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -62,11 +64,13 @@ class _Handler(SimpleHTTPRequestHandler):
         engage_dir: Path | None,
         log_errors: bool,
         headers: Mapping[str, str] | None = None,
+        immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
         **kwargs: Any,
     ) -> None:
         self.engage_dir = engage_dir
         self.log_errors = log_errors
         self.extra_headers = dict(headers or {})
+        self.immutable = immutable
         super().__init__(*args, **kwargs)
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
@@ -89,7 +93,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path.startswith(IMMUTABLE_PREFIXES) and not path.endswith(".json"):
+        if path.startswith(self.immutable) and not path.endswith(".json"):
             self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         else:
             self.send_header("Cache-Control", "no-cache")
@@ -147,10 +151,12 @@ def make_server(
     *,
     log_errors: bool = False,
     headers: Mapping[str, str] | None = None,
+    immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
 ) -> ThreadingHTTPServer:
     """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/.
 
-    `headers` are sent with every response (e.g. {"Content-Security-Policy": STRICT_CSP}).
+    `headers` are sent with every response (e.g. {"Content-Security-Policy": STRICT_CSP});
+    paths starting with one of `immutable` are cached for a year.
     """
     if not Path(site_dir).is_dir():
         raise FileNotFoundError(f"cannot serve {site_dir}: no such folder")
@@ -160,6 +166,7 @@ def make_server(
         engage_dir=Path(engage_dir) if engage_dir is not None else None,
         log_errors=log_errors,
         headers=headers,
+        immutable=immutable,
     )
     return _Server((host, port), handler)
 
@@ -171,9 +178,10 @@ def start_server(
     port: int = 0,
     *,
     headers: Mapping[str, str] | None = None,
+    immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
 ) -> StaticServer:
     """Serve `site_dir` from a background thread; port 0 picks a free port."""
-    server = make_server(site_dir, engage_dir, host, port, headers=headers)
+    server = make_server(site_dir, engage_dir, host, port, headers=headers, immutable=immutable)
     thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
     thread.start()
     return StaticServer(server, thread)
@@ -207,12 +215,28 @@ def build_demo(demo_dir: Path, site_dir: Path) -> None:
     if site_dir.exists():
         shutil.rmtree(site_dir)
     shutil.copytree(demo_dir, site_dir, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-    build(site_dir / "engage", config=rules)
+    manifest = build(site_dir / "engage", config=rules)
+    _point_at_runtime(site_dir / "assets" / "playground.json", manifest)
     # playground.html runs the engine under PyScript, self-hosted like Pyodide (no CDN).
     pyscript = NODE_MODULES / "@pyscript" / "core" / "dist"
     if not (pyscript / "core.js").is_file():
         raise BuildError(f"{pyscript} is missing; run `npm ci` in {REPO} and try again.")
     shutil.copytree(pyscript, site_dir / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+
+
+def _point_at_runtime(pyscript_config: Path, manifest: dict[str, Any]) -> None:
+    """Point a PyScript config's interpreter at the build's versioned runtime folder.
+
+    The build keeps the Pyodide runtime under pyodide/<version>/ (so that it can be cached
+    as immutable); PyScript derives Pyodide's indexURL from the interpreter's URL.
+    """
+    if not pyscript_config.is_file():
+        return
+    config = json.loads(pyscript_config.read_text(encoding="utf-8"))
+    interpreter = config.get("interpreter")
+    if isinstance(interpreter, str) and interpreter.endswith("/pyodide/pyodide.mjs"):
+        config["interpreter"] = interpreter[: -len("pyodide.mjs")] + f"{manifest['pyodide']}/pyodide.mjs"
+        pyscript_config.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:

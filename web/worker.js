@@ -1,10 +1,26 @@
-// The engine's Web Worker (start it with {type: "module"}). It boots Pyodide from
-// ../pyodide/, installs the wheels that ../pyodide/pyodide-lock.json names, imports
-// engine._bridge and relays messages to engine._bridge.handle(text) -> text.
-// Only JSON crosses this boundary: the Python function stays inside the worker.
+// The engine's Web Worker (start it with {type: "module"}). It boots Pyodide with the files
+// the build manifest names, imports engine._bridge and relays messages to
+// engine._bridge.handle(text) -> text. Only JSON crosses this boundary: the Python function
+// stays inside the worker. How the boot is made fast is in docs/performance.md.
+//
+// Boot, in short: the runtime (pyodide/<version>/), the trimmed standard library and the
+// site zip (the engine and its dependencies, compiled) are fetched in parallel, each zip
+// checked against its sha256 (subresource integrity). On a return visit a memory snapshot
+// of the booted engine, kept in Cache Storage, replaces starting Python and importing the
+// engine; without one (first visit, no Cache Storage, a snapshot that fails) Python starts
+// normally and, where it can, stores a snapshot for the next visit.
+
+// engine/build.py replaces this with the build manifest (file names, sha256, lockfile).
+const MANIFEST = /*@engage-manifest*/ null;
 
 const PROTOCOL = 1;
-const runtimeDir = new URL("../pyodide/", import.meta.url);
+const SNAPSHOT_CACHE = "engage-runtime";
+const SITE_PATH = "/lib/engage-site.zip";
+const folder = new URL("../", import.meta.url); // the folder that holds loader.js
+const options = new URL(import.meta.url).searchParams;
+// ?bench: outputs carry the engine's own time (`engineMs`) and `self.engage` exposes the
+// runtime, for bench/ and the tests. ?snapshot=0: boot without the snapshot.
+const BENCH = options.has("bench");
 
 // A boot failure whose message already names what failed; not wrapped again.
 class BootError extends Error {}
@@ -12,6 +28,7 @@ class BootError extends Error {}
 const queued = [];
 let handle = null; // engine._bridge.handle once booted
 let failed = false;
+const bootInfo = { snapshot: "off", ms: {} };
 
 function post(message) {
   self.postMessage({ v: PROTOCOL, ...message });
@@ -28,6 +45,7 @@ function fatal(message) {
 function relay(data) {
   if (failed) return;
   let reply;
+  const started = BENCH ? performance.now() : 0;
   try {
     const text = typeof data === "string" ? data : JSON.stringify(data);
     reply = JSON.parse(handle(text));
@@ -37,6 +55,7 @@ function relay(data) {
     fatal(`the engine failed on a message: ${describe(error)}`);
     return;
   }
+  if (BENCH) reply.engineMs = performance.now() - started;
   // The bridge reports what it cannot go on from as a fatal too; stay silent after it.
   if (reply && reply.kind === "fatal") failed = true;
   self.postMessage(reply);
@@ -56,9 +75,23 @@ function describe(error) {
   return error && error.message ? error.message : String(error);
 }
 
+function fileURL(entry) {
+  return new URL(entry.url, folder).href;
+}
+
+// Subresource integrity for the files the manifest names (the zips, not the runtime,
+// whose WebAssembly compiles while it downloads).
+function integrityOf(url) {
+  for (const key of ["stdlib", "site"]) {
+    if (MANIFEST[key] && fileURL(MANIFEST[key]) === url) return MANIFEST[key].integrity;
+  }
+  return undefined;
+}
+
 // Every file fetched while Pyodide starts is required, and its WebAssembly must
 // instantiate. Either failure rejects `failure` at once: Pyodide names no file, and a
 // missing, broken or blocked pyodide.asm.wasm leaves loadPyodide pending forever.
+// Fetches of the zips get their sha256 as subresource integrity.
 function watchBoot() {
   const realFetch = self.fetch;
   const realInstantiate = WebAssembly.instantiate;
@@ -68,11 +101,12 @@ function watchBoot() {
   failure.catch(() => {});
   self.fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
+    const integrity = (init && init.integrity) || integrityOf(url);
     let response;
     try {
-      response = await realFetch(input, init);
+      response = await realFetch(input, integrity ? { ...init, integrity } : init);
     } catch (error) {
-      const hint = init && init.integrity ? "; its sha256 may not match pyodide-lock.json" : "";
+      const hint = integrity ? "; its sha256 may not match the build manifest" : "";
       reject(new BootError(`could not load ${url} (${error.message}${hint})`));
       throw error;
     }
@@ -116,7 +150,7 @@ function watchBoot() {
     WebAssembly.instantiate = realInstantiate;
     if (realStreaming) WebAssembly.instantiateStreaming = realStreaming;
   };
-  return { failure, restore };
+  return { failure, fetch: self.fetch, restore };
 }
 
 // A Content-Security-Policy without 'wasm-unsafe-eval' on worker.js forbids compiling
@@ -135,54 +169,56 @@ function checkWebAssemblyAllowed() {
   }
 }
 
-async function boot() {
-  checkWebAssemblyAllowed();
-  const moduleURL = new URL("pyodide.mjs", runtimeDir).href;
-  let loadPyodide;
-  try {
-    ({ loadPyodide } = await import(moduleURL));
-  } catch (error) {
-    throw new BootError(`could not load ${moduleURL}: ${error.message}`);
-  }
-  const lockURL = new URL("pyodide-lock.json", runtimeDir).href;
-  let lock;
-  try {
-    const response = await fetch(lockURL, { cache: "no-cache" });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    lock = await response.json();
-  } catch (error) {
-    throw new BootError(`could not load ${lockURL}: ${error.message}`);
-  }
-  const packages = Object.keys(lock.packages || {});
+// ---- the memory snapshot (private Pyodide API, pinned by the build: docs/performance.md) ----
+// Kept in Cache Storage under a key naming the exact runtime and zips, so a new build
+// never restores an old snapshot. It is runtime, not visitor state: it is taken before
+// the engine has seen any visitor fact.
 
-  const watch = watchBoot();
-  const bootErrors = [];
-  let pyodide;
-  try {
-    pyodide = await Promise.race([
-      loadPyodide({
-        indexURL: runtimeDir.href,
-        lockFileContents: lock,
-        packageBaseUrl: runtimeDir.href,
-        // Loaded while the interpreter starts; loadPackage verifies each sha256.
-        packages,
-        stderr: (line) => bootErrors.push(line),
-      }),
-      watch.failure,
-    ]);
-  } catch (error) {
-    if (error instanceof BootError) throw error;
-    throw new Error(`Pyodide did not start: ${describe(error)}`);
-  } finally {
-    watch.restore();
-  }
-  const missing = packages.filter((name) => !(name in pyodide.loadedPackages));
-  if (missing.length) {
-    throw new BootError(`could not install ${missing.join(", ")}: ${bootErrors.join(" ")}`);
-  }
-  for (const line of bootErrors) console.warn(line);
-  pyodide.setStderr({ batched: (text) => console.warn(text) });
+function snapshotKey() {
+  return new URL(`pyodide/snapshot-${MANIFEST.id}.bin`, folder).href;
+}
 
+// {cache, bytes}: `bytes` is a promise of the stored snapshot (read while the runtime
+// loads) or null when there is none; null when Cache Storage cannot be used.
+async function openSnapshots() {
+  if (!MANIFEST.snapshot || options.get("snapshot") === "0" || typeof caches === "undefined") return null;
+  try {
+    const cache = await caches.open(SNAPSHOT_CACHE);
+    const response = await cache.match(snapshotKey());
+    const bytes = response ? response.arrayBuffer().then((b) => new Uint8Array(b)) : null;
+    if (bytes) bytes.catch(() => {});
+    return { cache, bytes };
+  } catch (error) {
+    return null; // storage blocked (privacy settings, opaque origin): boot without
+  }
+}
+
+async function storeSnapshot(cache, bytes) {
+  try {
+    for (const request of await cache.keys()) {
+      if (request.url !== snapshotKey()) await cache.delete(request);
+    }
+    await cache.put(snapshotKey(), new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
+  } catch (error) {
+    console.warn(`[engage] could not keep the engine snapshot for the next visit: ${error.message}`);
+  }
+}
+
+function pythonString(value) {
+  return JSON.stringify(String(value)); // a JSON string is a valid Python string literal
+}
+
+// Imports missing from the trimmed zips come from the fallback zip; random is reseeded
+// because a restored snapshot repeats the state it was taken in.
+function configure(pyodide) {
+  const fallback = MANIFEST.fallback;
+  pyodide.runPython(
+    "import random, _engage_fallback\nrandom.seed()\n" +
+      `_engage_fallback.configure(${pythonString(fileURL(fallback))}, ${pythonString(fallback.sha256)})`,
+  );
+}
+
+function importBridge(pyodide) {
   let bridge;
   try {
     bridge = pyodide.pyimport("engine._bridge");
@@ -197,6 +233,115 @@ async function boot() {
     return bridge.handle.copy();
   } finally {
     bridge.destroy();
+  }
+}
+
+// Before a snapshot is taken: import what the first evaluation would (user-agents), and
+// compile the site's config once, so that its validators are in the snapshot too. Only
+// the config is used, never the state or facts of the init message; a second init then
+// drops the engine again.
+function warmUp(pyodide, bridgeHandle) {
+  for (const name of MANIFEST.snapshotImports || []) pyodide.pyimport(name).destroy();
+  const init = queued.map((m) => (typeof m === "string" ? safeParse(m) : m)).find((m) => m && m.kind === "init");
+  if (init && init.config) {
+    bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: init.config, configError: null, state: null, seed: "", facts: [] }));
+  }
+  bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: null, configError: "warm-up", state: null, seed: "", facts: [] }));
+}
+
+function safeParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return null;
+  }
+}
+
+async function boot() {
+  if (!MANIFEST) {
+    throw new BootError("web/worker.js holds no build manifest; serve the folder `python -m engine build` writes");
+  }
+  checkWebAssemblyAllowed();
+  const t0 = performance.now();
+  const watch = watchBoot();
+  try {
+    const runtime = new URL(MANIFEST.runtime, folder);
+    // Started at once, in parallel with the runtime: the site zip, checked, and the snapshot.
+    const site = watch.fetch(fileURL(MANIFEST.site)).then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
+    site.catch(() => {});
+    const snapshots = openSnapshots();
+    const moduleURL = new URL("pyodide.mjs", runtime).href;
+    let loadPyodide;
+    try {
+      ({ loadPyodide } = await import(moduleURL));
+    } catch (error) {
+      throw new BootError(`could not load ${moduleURL}: ${error.message}`);
+    }
+    const bootErrors = [];
+    const start = (extra) =>
+      Promise.race([
+        loadPyodide({
+          indexURL: runtime.href,
+          stdLibURL: fileURL(MANIFEST.stdlib),
+          lockFileContents: MANIFEST.lock,
+          packageBaseUrl: runtime.href,
+          env: { PYTHONPATH: SITE_PATH },
+          fsInit: async (FS) => FS.writeFile(SITE_PATH, await site),
+          stderr: (line) => bootErrors.push(line),
+          ...extra,
+        }),
+        watch.failure,
+      ]);
+    bootInfo.ms.imported = performance.now() - t0;
+    const stored = await snapshots;
+    bootInfo.ms.snapshotRead = performance.now() - t0;
+    let pyodide = null;
+    let bridgeHandle = null;
+    if (stored && stored.bytes) {
+      try {
+        pyodide = await start({ _loadSnapshot: stored.bytes });
+        bootInfo.ms.started = performance.now() - t0;
+        configure(pyodide);
+        bridgeHandle = importBridge(pyodide);
+        bootInfo.snapshot = "restored";
+      } catch (error) {
+        if (error instanceof BootError && !/engine\._bridge/.test(error.message)) throw error; // a missing file
+        console.warn(`[engage] the engine snapshot could not be used (${describe(error)}); starting normally`);
+        bootInfo.snapshot = "failed";
+        pyodide = null;
+        await stored.cache.delete(snapshotKey()).catch(() => {});
+      }
+    }
+    if (!pyodide) {
+      const make = !!(stored && stored.cache);
+      try {
+        pyodide = await start(make ? { _makeSnapshot: true } : {});
+      } catch (error) {
+        if (error instanceof BootError) throw error;
+        throw new Error(`Pyodide did not start: ${describe(error)}`);
+      }
+      bootInfo.ms.started = performance.now() - t0;
+      configure(pyodide);
+      bridgeHandle = importBridge(pyodide);
+      bootInfo.ms.imported = performance.now() - t0;
+      if (make) {
+        try {
+          warmUp(pyodide, bridgeHandle);
+          const bytes = pyodide.makeMemorySnapshot();
+          storeSnapshot(stored.cache, bytes); // in the background
+          bootInfo.snapshot = bootInfo.snapshot === "failed" ? "failed, made" : "made";
+        } catch (error) {
+          console.warn(`[engage] could not make an engine snapshot: ${describe(error)}`);
+        }
+      }
+    }
+    for (const line of bootErrors) console.warn(line);
+    pyodide.setStderr({ batched: (text) => console.warn(text) });
+    bootInfo.ms.boot = performance.now() - t0;
+    if (BENCH) self.engage = { pyodide, manifest: MANIFEST, bootInfo };
+    return bridgeHandle;
+  } finally {
+    watch.restore();
   }
 }
 
@@ -216,7 +361,7 @@ self.addEventListener("unhandledrejection", (event) => {
 boot().then(
   (pyHandle) => {
     handle = pyHandle;
-    post({ kind: "booted" });
+    post(BENCH ? { kind: "booted", boot: bootInfo } : { kind: "booted" });
     while (queued.length && !failed) relay(queued.shift());
   },
   (error) => fatal(`the engine could not start: ${describe(error)}`),

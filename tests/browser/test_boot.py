@@ -58,12 +58,11 @@ def test_boot_time_cold_and_warm(
 @pytest.mark.parametrize(
     "missing",
     [
-        "pyodide/pyodide.mjs",
-        "pyodide/pyodide.asm.mjs",
-        "pyodide/pyodide.asm.wasm",
-        "pyodide/python_stdlib.zip",
-        "pyodide/pyodide-lock.json",
-        "wheels/user_agents-*.whl",
+        "pyodide/*/pyodide.mjs",
+        "pyodide/*/pyodide.asm.mjs",
+        "pyodide/*/pyodide.asm.wasm",
+        "pyodide/stdlib-*.zip",
+        "pyodide/site-*.zip",
     ],
 )
 def test_missing_file_is_one_fatal_message_naming_it(
@@ -81,14 +80,16 @@ def test_missing_file_is_one_fatal_message_naming_it(
     assert page.evaluate("window.received.length") == 1, "the worker must go quiet after a fatal"
 
 
-def test_tampered_wheel_fails_its_integrity_check(
-    page: Page, site_server: Callable[..., str], broken_build: Callable[..., Path]
+@pytest.mark.parametrize("tampered", ["pyodide/site-*.zip", "pyodide/stdlib-*.zip"])
+def test_tampered_zip_fails_its_integrity_check(
+    page: Page, site_server: Callable[..., str], broken_build: Callable[..., Path], tampered: str
 ) -> None:
-    engage = broken_build("wheels/user_agents-*.whl", b"PK\x05\x06" + bytes(18))
+    engage = broken_build(tampered, b"PK\x05\x06" + bytes(18))
     page.goto(site_server(engage_dir=engage) + "worker.html")
     message = first_message(page)
     assert message["kind"] == "fatal", message
-    assert "user_agents" in message["message"] and "sha256" in message["message"], message
+    name = tampered.split("/")[-1].split("*")[0]
+    assert name in message["message"] and "sha256" in message["message"], message
 
 
 def test_webassembly_blocked_by_csp_is_fatal_and_says_how_to_fix(

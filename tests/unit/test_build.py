@@ -5,6 +5,7 @@ The first run needs npm and PyPI (node_modules/ and .cache/wheels/ are filled on
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import subprocess
@@ -16,8 +17,17 @@ from urllib.parse import unquote
 
 import pytest
 
-from engine.build import REPO, BuildError, build, build_engine_wheel, main, read_project
+from engine.build import (
+    REPO,
+    BuildError,
+    build,
+    build_engine_wheel,
+    main,
+    read_project,
+)
 from engine.serve import start_server
+
+PYODIDE = json.loads((REPO / "node_modules/pyodide/package.json").read_text())["version"]
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +44,66 @@ def test_build_writes_everything_a_site_owner_copies(built: Path) -> None:
         "loader.js",
         "rules.json",
         "schema.json",
+        "manifest.json",
         "web/worker.js",
         "web/purify.min.js",
-        "pyodide/pyodide.mjs",
-        "pyodide/pyodide.asm.mjs",
-        "pyodide/pyodide.asm.wasm",
-        "pyodide/python_stdlib.zip",
-        "pyodide/pyodide-lock.json",
+        f"pyodide/{PYODIDE}/pyodide.mjs",
+        f"pyodide/{PYODIDE}/pyodide.asm.mjs",
+        f"pyodide/{PYODIDE}/pyodide.asm.wasm",
+        f"pyodide/{PYODIDE}/python_stdlib.zip",
+        f"pyodide/{PYODIDE}/pyodide-lock.json",
     ]:
         assert (built / name).is_file(), name
     assert json.loads((built / "rules.json").read_text()) == {"version": 1, "rules": []}
 
 
+def test_manifest_names_the_zips_by_content_and_is_inlined_in_the_worker(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text())
+    assert manifest["pyodide"] == PYODIDE
+    assert manifest["runtime"] == f"pyodide/{PYODIDE}/"
+    for kind in ("stdlib", "site", "fallback"):
+        entry = manifest[kind]
+        data = (built / entry["url"]).read_bytes()
+        digest = hashlib.sha256(data)
+        assert entry["sha256"] == digest.hexdigest()
+        assert entry["integrity"] == "sha256-" + base64.b64encode(digest.digest()).decode()
+        assert entry["url"] == f"pyodide/{kind}-{digest.hexdigest()[:16]}.zip"
+    worker = (built / "web" / "worker.js").read_text()
+    inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    assert f"const MANIFEST = {inline};" in worker
+    assert "@engage-manifest" not in worker
+
+
+def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text())
+    with zipfile.ZipFile(built / manifest["site"]["url"]) as site:
+        names = set(site.namelist())
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in site.infolist())
+    engine = {p.relative_to(REPO).as_posix() for p in (REPO / "engine").rglob("*.py")}
+    build_only = {"engine/__main__.py", "engine/build.py", "engine/serve.py"}
+    assert {n + "c" for n in engine - build_only} <= names
+    assert not any(n.endswith(".py") for n in names)
+    assert {"_engage_fallback.pyc", "user_agents/__init__.pyc", "tzdata/zones",
+            "tzdata/zoneinfo/Europe/Oslo", "engine/schema.json"} <= names  # fmt: skip
+    assert not {n for n in names if n.startswith("engine/build") or n.endswith(".tab")}
+    with zipfile.ZipFile(built / manifest["stdlib"]["url"]) as stdlib:
+        names = set(stdlib.namelist())
+    assert {"json/__init__.pyc", "zoneinfo/__init__.pyc", "pyodide/__init__.pyc"} <= names
+    assert not any(n.endswith(".py") for n in names)
+    assert "email/__init__.pyc" not in names  # trimmed: nothing the engine runs imports it
+    with zipfile.ZipFile(built / manifest["fallback"]["url"]) as fallback:
+        names = set(fallback.namelist())
+    assert {"email/__init__.py", "engine/engine.py", "ua_parser_builtins/lazy.py"} <= names
+
+
 def test_lockfile_names_exactly_the_shipped_wheels_with_their_sha256(built: Path) -> None:
-    lock = json.loads((built / "pyodide" / "pyodide-lock.json").read_text())
+    lock = json.loads((built / "pyodide" / PYODIDE / "pyodide-lock.json").read_text())
     runtime = json.loads((REPO / "node_modules/pyodide/pyodide-lock.json").read_text())
     assert lock["info"]["abi_version"] == runtime["info"]["abi_version"]
     shipped = {p.name for p in (built / "wheels").iterdir()}
     listed = set()
     for package in lock["packages"].values():
-        path = (built / "pyodide" / unquote(package["file_name"])).resolve()
+        path = (built / "pyodide" / PYODIDE / unquote(package["file_name"])).resolve()
         assert hashlib.sha256(path.read_bytes()).hexdigest() == package["sha256"]
         assert set(package["depends"]) <= set(lock["packages"])
         listed.add(path.name)
@@ -119,14 +169,18 @@ def test_server_types_and_cache_headers(built: Path, tmp_path: Path) -> None:
         "index.html": ("text/html", "no-cache"),
         "engage/loader.js": ("text/javascript", "no-cache"),
         "engage/web/worker.js": ("text/javascript", "no-cache"),
-        "engage/pyodide/pyodide.mjs": ("text/javascript", "immutable"),
-        "engage/pyodide/pyodide.asm.wasm": ("application/wasm", "immutable"),
-        "engage/pyodide/python_stdlib.zip": ("application/zip", "immutable"),
-        "engage/pyodide/pyodide-lock.json": ("application/json", "no-cache"),
+        f"engage/pyodide/{PYODIDE}/pyodide.mjs": ("text/javascript", "immutable"),
+        f"engage/pyodide/{PYODIDE}/pyodide.asm.wasm": ("application/wasm", "immutable"),
+        f"engage/pyodide/{PYODIDE}/python_stdlib.zip": ("application/zip", "immutable"),
+        f"engage/pyodide/{PYODIDE}/pyodide-lock.json": ("application/json", "no-cache"),
+        "engage/manifest.json": ("application/json", "no-cache"),
         "engage/rules.json": ("application/json", "no-cache"),
     }
-    lock = json.loads((built / "pyodide" / "pyodide-lock.json").read_text())
-    wheel = lock["packages"]["engage-engine"]["file_name"].removeprefix("../")
+    manifest = json.loads((built / "manifest.json").read_text())
+    for kind in ("stdlib", "site", "fallback"):
+        expected["engage/" + manifest[kind]["url"]] = ("application/zip", "immutable")
+    lock = json.loads((built / "pyodide" / PYODIDE / "pyodide-lock.json").read_text())
+    wheel = lock["packages"]["engage-engine"]["file_name"].removeprefix("../../")
     expected[f"engage/{wheel}"] = ("application/octet-stream", "immutable")
     with start_server(tmp_path, built) as server:
         for path, (mime, cache) in expected.items():
