@@ -7,12 +7,15 @@
   var STATE_TTL_MS = 90 * 864e5;   // the engine ends idle sessions (30 min) itself; visitor state lives 90 days
   var BOOT_TIMEOUT_MS = 20000;     // no `booted` by then (real time): give up. data-boot-timeout="SECONDS" overrides
   var QUEUE_POLL_MS = 30000;       // queues.*.statusUrl is read at boot and this often
+  var ANSWER_MS = 10000;           // a message unanswered this long (real time): the worker is gone. data-answer-timeout overrides
+  var PENDING = "engage:pending";  // sessionStorage: facts the engine had not applied when the page was left
 
   var script = D.currentScript || D.querySelector('script[src*="loader.js"]');
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
   var worker, obs, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
+  var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
   var queue = [], waiters = [], chain = Promise.resolve(), timers = [], reported = {};
   var watch = {selectors: [], customPaths: [], nextTickAt: null}, lastState = null, lastTrace = null, lastWritten;
 
@@ -44,24 +47,48 @@
   function guard(fn) {
     return function () { try { return fn.apply(this, arguments); } catch (e) { report("internal error: " + msgOf(e)); } };
   }
+  // Real time: page.clock (tests) fakes Date, timers and performance, not the document timeline.
+  function realNow() { return D.timeline && D.timeline.currentTime; }
+  // The worker died after it had answered (a fatal, an error, no answer within ANSWER_MS):
+  // start a new one once, from the last state, replaying what it had not answered; what it
+  // does not show again is taken down. A second time is final.
+  function crash(message) {
+    if (dead) return;
+    if (!ready || restarts++) return fail(message);
+    report(message + "; the engine is restarted");
+    var lost = (inflight && sent.facts || []).concat(queue).filter(function (f) { return f.type !== "page" && f.type !== "tick"; });
+    try { worker.terminate(); } catch (e) { /* already gone */ }
+    waiters = waiters.concat(inflight || []);
+    inflight = null; queue = []; booted = false;
+    if (ui) restarted = ui.restarted();
+    launch(obs.observe(watch, true).concat(lastPage ? [Object.assign({}, lastPage, {url: location.href, title: D.title, cause: "load", reload: true})] : [],
+      lost, {type: "tick", now: Date.now()}));
+  }
 
   // ---- the worker: one message in flight; facts queue up meanwhile and go as one batch ----
   function send(facts, waiter) {
     if (dead) return waiter && waiter(null);
-    queue = queue.concat(facts);
+    queue.push.apply(queue, [].concat(facts));
     if (waiter) waiters.push(waiter);
     if (!worker || inflight || !queue.length) return;
     syncOnly = queue.every(function (f) { return f.type === "sessionSync"; });
     post({v: 1, kind: "facts", facts: queue});
   }
   function post(msg) {
-    inflight = waiters;
+    inflight = waiters; sent = msg; postedAt = realNow();
     queue = []; waiters = [];
-    try { worker.postMessage(msg); } catch (e) { fail("cannot message the engine worker: " + msgOf(e)); }
+    msg.facts.forEach(function (f) { if (f.type === "page") lastPage = f; });
+    try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }
   }
   // What the site asks for (API calls, pushes) is evaluated against the page as it is now:
-  // changed selector / custom results go first.
-  function fresh(fact) { return (obs ? obs.observe(watch, false) : []).concat(fact); }
+  // changed selector / custom results go first, read once per task (10,000 pushes in a loop
+  // read the page once).
+  function fresh(fact) {
+    if (!obs || observing) return [fact];
+    observing = true;
+    Promise.resolve().then(function () { observing = false; });
+    return obs.observe(watch, false).concat(fact);
+  }
   function call(fact) {
     return new Promise(function (resolve) { fact.now = Date.now(); send(fresh(fact), resolve); });
   }
@@ -109,19 +136,48 @@
     }
   }
   function stored(raw) {
+    var o;
+    try { raw = raw || localStorage.getItem(KEY); } catch (e) { return null; }  // storage disabled: warned on the first write
+    if (!raw) return null;
+    try { o = JSON.parse(raw); } catch (e) { /* below */ }
+    if (!o || !o.state || typeof o.state !== "object" || typeof o.savedAt !== "number") {
+      console.warn("[engage] the stored session state is unreadable; it is dropped and a new session starts");
+      return null;
+    }
+    if (!(Date.now() - o.savedAt < STATE_TTL_MS)) return null;
+    lastWritten = JSON.stringify(o.state);
+    return o.state;
+  }
+  // Leaving the page with facts the engine has not applied (a push just before a link, a
+  // chat started as the page unloads): keep them for this tab's next page, which replays them.
+  function journal(drop) {
+    drop = drop || dead;
+    var keep = {push: 1, action: 1, page: 1}, facts = drop ? [] : (inflight && sent ? sent.facts : []).concat(queue);
+    if (!drop && !sent) facts.unshift({type: "page", now: Date.now(), url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false});
+    facts = facts.filter(function (f) { return keep[f.type]; });
     try {
-      var o = JSON.parse(raw || localStorage.getItem(KEY));
-      if (!o || !o.state || typeof o.state !== "object" || !(Date.now() - o.savedAt < STATE_TTL_MS)) return null;
-      lastWritten = JSON.stringify(o.state);
-      return o.state;
-    } catch (e) { return null; }
+      if (facts.length && consent) sessionStorage.setItem(PENDING, JSON.stringify({savedAt: Date.now(), facts: facts}));
+      else sessionStorage.removeItem(PENDING);
+    } catch (e) { /* nothing kept */ }
+  }
+  function pending() {
+    try {
+      var o = JSON.parse(sessionStorage.getItem(PENDING));
+      sessionStorage.removeItem(PENDING);
+      return o && Array.isArray(o.facts) && Date.now() - o.savedAt < 18e5 ? o.facts.filter(function (f) { return f && typeof f.type === "string"; }) : [];
+    } catch (e) { return []; }
   }
 
   // ---- the tick, other tabs, the back/forward cache (web/observe.js gathers the rest) ----
   // 1 Hz on the main thread (tests drive it with page.clock). It sends only when a watched
   // result changed or the engine's nextTickAt has come: an idle tick costs almost nothing.
   function tick() {
-    if (dead || !ready || inflight) return;
+    if (dead || !ready) return;
+    if (inflight) {  // the watchdog: a worker that stopped answering is restarted
+      var t = realNow(), limit = booted ? Number(attr("data-answer-timeout")) * 1000 || ANSWER_MS : bootLimit;
+      if (t != null && postedAt != null && t - postedAt > limit) crash("the engine did not answer within " + limit / 1000 + " s");
+      return;
+    }
     var facts = obs.observe(watch, false), now = Date.now();
     if (facts.length || (watch.nextTickAt != null && now >= watch.nextTickAt)) send(facts.concat({type: "tick", now: now}));
   }
@@ -129,7 +185,7 @@
   function listen() {
     obs.navigation(function () { return watch; });
     obs.presence();
-    // another tab wrote the session: merge it (the merge itself is not written back)
+    // another tab wrote the session: merge it
     on("storage", function (e) {
       var state = e.key === KEY && e.newValue && stored(e.newValue);
       if (state) send({type: "sessionSync", state: state});
@@ -146,22 +202,27 @@
   // ---- what the worker says ----
   function getUI() {
     return uiP || (uiP = import(new URL("web/ui.js", script.src).href).then(function (m) {
-      return (ui = m.createUI({send: send, report: report}));
+      return (ui = m.createUI({send: send, report: report, policy: trusted()}));
     }));
   }
   function output(msg, sync) {
     var w = msg.watch, done = Promise.resolve();
     if ("watch" in msg) watch = {selectors: w && w.selectors || [], customPaths: w && w.customPaths || [], nextTickAt: w && w.nextTickAt != null ? w.nextTickAt : null};
-    if (msg.state) { lastState = msg.state; if (!sync) persist(msg.state); }
+    // A merge from another tab is written back when it changed something, so that storage
+    // ends with what both tabs did (the engine reports no change once they agree); a few
+    // in a row at most, in case two tabs never agree.
+    if (msg.state) { lastState = msg.state; if (!sync || syncWrites++ < 3) persist(msg.state); if (!sync) syncWrites = 0; }
     if (msg.trace) lastTrace = msg.trace;
     (msg.decisions || []).forEach(function (d) {
       done = done.then(function () {
         if (!d || dead) return;
+        if (d.type === "error" && d.code === "state.discarded") return console.warn("[engage] " + d.message);
         if (d.type === "error") return report(d.message, d.path, {code: d.code, problems: d.problems});
         if (d.type !== "hide" || ui) return getUI().then(function (u) { return u.decide(d); });
       }).catch(function (e) { report("cannot apply the engine's " + d.type + " decision: " + msgOf(e)); });
     });
     return done.then(function () {
+      if (restarted) { restarted(); restarted = null; }
       if (ui) ui.settle();
       if (msg.trace) {
         if (debug) console.debug("[engage] trace", msg.trace);
@@ -179,12 +240,13 @@
     if (typeof msg === "string") msg = JSON.parse(msg);
     if (!msg || msg.v !== 1 || dead) return;
     booted = true;
-    if (msg.kind === "fatal") return fail("the engine stopped: " + msg.message);
+    if (msg.kind === "fatal") return crash("the engine stopped: " + msg.message);
     if (msg.kind !== "output") return;
     var answered = inflight || [], sync = syncOnly;
     chain = chain.then(function () { return output(msg, sync); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {
       answered.forEach(function (r) { r(copy(lastTrace)); });
       if (inflight === answered) inflight = null;
+      if (left) journal();
       send([]);
     });
   }
@@ -205,41 +267,62 @@
         return cfg;
       });
   }
+  // Trusted Types (require-trusted-types-for 'script'): one policy, "engage". Its script URLs
+  // are files of the loader's own folder; its HTML goes only to DOMPurify (web/ui.js).
+  function trusted() {
+    var tt = W.trustedTypes, base = new URL(".", script.src).href;
+    if (policy === undefined) {
+      try {
+        policy = tt && tt.createPolicy ? tt.createPolicy("engage", {
+          createScriptURL: function (u) { if (u.indexOf(base)) throw new Error(u + " is not in " + base); return u; },
+          createHTML: function (html) { return html; }
+        }) : null;
+      } catch (e) { policy = null; console.warn("[engage] no Trusted Types policy \"engage\" (" + msgOf(e) + "); add engage to the page's trusted-types directive"); }
+    }
+    return policy;
+  }
+  function launch(facts) {
+    var url = new URL("web/worker.js", script.src).href, w;
+    try { w = worker = new Worker(policy ? policy.createScriptURL(url) : url, {type: "module"}); } catch (e) {
+      return fail("cannot start the engine worker " + url + ": " + msgOf(e) + (W.trustedTypes && !policy ? " (allow the Trusted Types policy engage: trusted-types engage)" : ""));
+    }
+    w.onerror = function (e) {
+      e.preventDefault();
+      if (w === worker) crash("the engine worker failed" + (e.message ? ": " + e.message : " to load " + url));
+    };
+    w.onmessageerror = function () { if (w === worker) crash("unreadable message from the engine worker"); };
+    w.onmessage = guard(function (e) { if (w === worker) receive(e.data); });
+    post({v: 1, kind: "init", config: cfg, configError: null, state: lastState,
+      seed: Math.random().toString(36).slice(2) + Date.now().toString(36), facts: facts});
+  }
   function start(loaded) {
-    var cfg = loaded[0];
-    var url = new URL("web/worker.js", script.src).href, limit = Number(attr("data-boot-timeout")) * 1000 || BOOT_TIMEOUT_MS;
-    // Counted in real time: a test's fake clock (page.clock also fakes AbortSignal.timeout)
-    // may run ahead, so the document timeline, which it leaves alone, has the last word.
-    var t0 = D.timeline && D.timeline.currentTime, late = guard(function () {
-      var spent = t0 == null || D.timeline.currentTime == null ? limit : D.timeline.currentTime - t0;
-      if (booted || dead) return;
-      if (spent < limit) return setTimeout(late, limit - spent);
-      fail("the engine did not start within " + limit / 1000 + " s");
-    });
     var ua = navigator.userAgentData, nav = performance.getEntriesByType("navigation")[0];
     if (dead) return;
+    cfg = loaded[0];
     obs = loaded[1].createObserver({send: send, report: report, guard: guard, config: cfg});
-    try { worker = new Worker(url, {type: "module"}); } catch (e) { return fail("cannot start the engine worker " + url + ": " + msgOf(e)); }
-    worker.onerror = function (e) {
-      e.preventDefault();
-      fail("the engine worker failed" + (e.message ? ": " + e.message : " to load " + url));
-    };
-    worker.onmessageerror = function () { fail("unreadable message from the engine worker"); };
-    worker.onmessage = guard(function (e) { receive(e.data); });
-    setTimeout(late, limit);
     watch = loaded[1].configWatch(cfg);
+    trusted();
+    lastState = stored();
     var facts = [{type: "device", userAgent: navigator.userAgent, mobile: ua && typeof ua.mobile === "boolean" ? ua.mobile : null,
       maxTouchPoints: typeof navigator.maxTouchPoints === "number" ? navigator.maxTouchPoints : null},
-    {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
+    {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
     queue.forEach(function (f) { if ("now" in f) f.now = Date.now(); });  // pushes and calls made before boot, in order
-    post({v: 1, kind: "init", config: cfg, configError: null, state: lastState = stored(),
-      seed: Math.random().toString(36).slice(2) + Date.now().toString(36), facts: facts.concat(queue)});
+    launch(facts.concat(queue));
     listen();
   }
   function boot() {
     if (typeof WebAssembly !== "object") return fail("WebAssembly is not available (unsupported, or blocked by the Content-Security-Policy); the engine cannot run");
     if (typeof Worker !== "function") return fail("Web Workers are not available; the engine cannot run");
     if (!script || !script.src) return fail("cannot find the loader's own <script src=\".../loader.js\"> element");
+    // From here to the worker's first message (config, observe.js, Pyodide): bootLimit, real time.
+    bootLimit = Number(attr("data-boot-timeout")) * 1000 || BOOT_TIMEOUT_MS;
+    var t0 = realNow(), late = guard(function () {
+      var spent = t0 == null || realNow() == null ? bootLimit : realNow() - t0;
+      if (booted || dead) return;
+      if (spent < bootLimit) return setTimeout(late, bootLimit - spent);
+      fail("the engine did not start within " + bootLimit / 1000 + " s" + (worker ? "" : " (the config or web/observe.js did not load)"));
+    });
+    setTimeout(late, bootLimit);
     if (debug) {
       overlayP = import(new URL("web/debug.js", script.src).href).then(function (m) { return m.createOverlay(); });
       overlayP.catch(function (e) { report("cannot load the debug overlay: " + msgOf(e)); });
@@ -255,6 +338,8 @@
       return fail("window.engage is already used by something else on this page; the engine does not start");
     }
     W.engage = api;
+    on("pagehide", function () { left = true; journal(); });
+    on("pageshow", function (e) { if (e.persisted) { left = false; journal(true); } });
     if (prior) prior.forEach(function (item) { api.push(item); });  // sent at boot, in order
     if (attr("data-eager") !== null || D.readyState === "complete") boot();
     else W.addEventListener("load", guard(boot), {once: true});

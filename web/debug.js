@@ -30,6 +30,7 @@ function el(tag, cls, text) {
 
 const show = (v) => JSON.stringify(v) ?? String(v);
 const mark = (ok) => (ok ? "\u2713" : "\u2717");
+const PLAIN = new Set(["type", "criteria", "operator", "value", "result", "read"]);
 
 export function createOverlay() {
   const host = document.createElement("div");
@@ -73,7 +74,9 @@ export function createOverlay() {
       (rule.rulesets || []).forEach((rs, i) => {
         r.append(el("div", `rs ${rs.matched ? "yes" : "no"}`, `${mark(rs.matched)} ruleset ${i + 1}`));
         for (const c of rs.conditions || []) {
-          const what = [c.type, c.criteria, c.operator, c.value === undefined ? null : show(c.value)]
+          // the other fields too (match, min/max, entryPoint, flow, statuses, ...)
+          const more = Object.entries(c).filter(([k]) => !PLAIN.has(k)).map(([k, v]) => `${k}=${show(v)}`);
+          const what = [c.type, c.criteria, c.operator, c.value === undefined ? null : show(c.value), ...more]
             .filter((x) => x != null && x !== "").join(" ");
           const d = el("div", `cond ${c.result ? "yes" : "no"}`, `${mark(c.result)} ${what}`);
           if ("read" in c) d.append(el("span", "muted", `  read ${show(c.read)}`));

@@ -5,9 +5,11 @@
 // gatherer here.
 
 const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
+const SLOW_MS = 50;  // a custom function slower than this is reported once and read less often
 
 export function createObserver({send, report, guard, config}) {
   const promised = new Map();   // custom path -> {value, error, pending}: last settled promise value
+  const slow = new Map();       // custom path -> {until, result}: a slow function's last result, kept until `until`
   const lastSent = {};          // fact type -> JSON of the results last sent
   let lastUrl = location.href;
   let lastExit = 0;
@@ -43,13 +45,25 @@ export function createObserver({send, report, guard, config}) {
       if (typeof obj !== "function") return {value: !!obj, error: null};
       let p = promised.get(path);
       if (p && p.pending) return {value: p.value, error: p.error};
+      const s = slow.get(path);
+      if (s && performance.now() < s.until) return s.result || {value: p.value, error: p.error};
+      const t0 = performance.now();
       const v = obj.call(parent);
-      if (!v || typeof v.then !== "function") return {value: !!v, error: null};
-      if (!p) promised.set(path, p = {value: false, error: null});
-      p.pending = true;
-      v.then((x) => Object.assign(p, {value: !!x, error: null, pending: false}),
-        (e) => Object.assign(p, {value: false, error: `${q} rejected: ${e && e.message || e}`, pending: false}));
-      return {value: p.value, error: p.error};
+      const ms = performance.now() - t0;
+      let result = null;
+      if (!v || typeof v.then !== "function") result = {value: !!v, error: null};
+      else {
+        if (!p) promised.set(path, p = {value: false, error: null});
+        p.pending = true;
+        v.then((x) => Object.assign(p, {value: !!x, error: null, pending: false}),
+          (e) => Object.assign(p, {value: false, error: `${q} rejected: ${e && e.message || e}`, pending: false}));
+      }
+      if (ms > SLOW_MS) {
+        // It runs on the page's main thread every second: keep that under 5%.
+        if (!s) report(`custom path ${q} took ${Math.round(ms)} ms; it is now read at most every ${Math.ceil(ms / 50)} s (keep it under ${SLOW_MS} ms, or return a promise)`, path);
+        slow.set(path, {until: performance.now() + ms * 20, result});
+      }
+      return result || {value: p.value, error: p.error};
     } catch (e) {
       return {value: false, error: `${q} threw: ${e && e.message || e}`};
     }

@@ -28,8 +28,11 @@ let purifyP = null;
 const docks = new Map();           // position -> dock element
 let lostFocus = null;               // {returnTo} when a removal took the focus with it
 let uid = 0;
+let stale = null;                   // after an engine restart: ids the new engine has not shown again
+let policy = null;                  // the loader's Trusted Types policy, for DOMPurify
 
-export function createUI({send, report}) {
+export function createUI({send, report, policy: ttPolicy}) {
+  policy = ttPolicy || null;
   hooks = {
     report,
     closed(id) {
@@ -51,7 +54,20 @@ export function createUI({send, report}) {
       layer("control", det);
     }
   };
-  return {decide, settle, clear};
+  return {decide, settle, clear, restarted};
+}
+
+// The loader restarted the engine: what the new engine shows again stays as it is (no
+// flicker, no second engage:show); the returned function, called after its first answer,
+// takes down the rest (engage:hide, reason "restart"). A chat under way is resumed by the
+// engine and stays.
+function restarted() {
+  stale = new Set([...displayed].filter(([, det]) => det.type !== "chat").map(([id]) => id));
+  return () => {
+    const gone = stale;
+    stale = null;
+    for (const id of gone) hide(id, "restart");
+  };
 }
 
 function emit(name, det, cancelable = false) {
@@ -77,6 +93,7 @@ function action(send, kind, d, next) {
 async function showDecision(send, d) {
   const type = d.interactionType || (d.content && d.content.type) || "panel";
   const prev = displayed.get(d.interaction);
+  if (stale) stale.delete(d.interaction);
   if (type === "detectLogin" || (prev && prev.rule === d.rule)) return;  // invisible / already on screen
   if (prev) hide(d.interaction, "replaced");
   const det = detail(d, type);
@@ -111,7 +128,7 @@ function stylesheet() {
     .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.text(); })
     .then((css) => (typeof CSSStyleSheet === "function" && "replace" in CSSStyleSheet.prototype
       ? new CSSStyleSheet().replace(css) : css))
-    .catch((e) => { hooks.report(`cannot load panels.css: ${e.message}`); return null; });
+    .catch((e) => { hooks.report(`cannot load panels.css (${e.message}); nothing is shown without it`); return null; });
   return sheetP;
 }
 
@@ -141,6 +158,9 @@ async function sanitize(html) {
   try {
     const P = await purifier();
     return P.sanitize(html, {
+      // Under Trusted Types DOMPurify parses through the loader's "engage" policy, so a site
+      // lists one policy name, not DOMPurify's own.
+      ...(policy ? {TRUSTED_TYPES_POLICY: policy} : {}),
       RETURN_DOM_FRAGMENT: true,
       FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "dialog"],
       FORBID_ATTR: ["style"],
@@ -209,6 +229,7 @@ async function show(d, type) {
     stylesheet(),
     typeof c.html === "string" && c.html.trim() && type !== "chat" && type !== "button" ? sanitize(c.html) : null,
   ]);
+  if (!sheet) return false;  // unstyled, it would land at the end of the page: reported once above
   const n = ++uid;
   const lang = d.language || null;
   const host = el("div", {"data-engage-interaction": id, "data-engage-rule": d.rule, "data-engage-type": type});
@@ -238,7 +259,7 @@ async function show(d, type) {
       box = dialog("chat", {title}, lang);
       live = el("div", {class: "log", role: "log", "aria-live": "polite"});
       box.append(
-        el("header", {}, title, closeButton(id)),
+        el("div", {class: "head"}, title, closeButton(id)),  // not <header>: that would be a second banner landmark
         live,
         el("p", {class: "note", text: d.queueKey ? `Queue: ${d.queueKey}` : null}));
       announce = c.text || "Connecting you to an agent\u2026";
@@ -272,10 +293,13 @@ async function show(d, type) {
     }, 120);
   }
   if (lostFocus && type !== "info") {
-    // the visitor moved here from a panel they were using (button with `next`)
+    // the visitor moved here from a panel they were using (button with `next`); closing
+    // this one later sends focus back to where they were before the first
+    const back = lostFocus.returnTo;
     lostFocus = null;
     const first = root.querySelector(".btn, button");
     if (first) first.focus({preventScroll: true});
+    entry.returnTo = back;
   }
   return true;
 }

@@ -34,7 +34,15 @@
 
       var thumb = document.createElement("div");
       thumb.className = "thumb";
-      thumb.innerHTML = Shop.artFor(line.sku); // static SVG markup from site.js
+      // Static SVG markup from site.js, as an image: no HTML parsing, so the shop also runs
+      // with Trusted Types enforced (python -m engine serve --csp).
+      var art = Shop.artFor(line.sku);
+      if (art) {
+        var img = document.createElement("img");
+        img.alt = "";
+        img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(art.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" '));
+        thumb.appendChild(img);
+      }
 
       var info = document.createElement("div");
       var name = document.createElement("div");
