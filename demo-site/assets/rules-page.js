@@ -41,7 +41,8 @@
   var LABELS = {
     shown: "shown on this page", matched: "matching now", notMatched: "not matching here",
     skipped: "not tried (an earlier rule won)", suppressed: "matching, but another is displayed",
-    capped: "matching, but capped for this session", declined: "closed by you on this page"
+    capped: "matching, but capped (how often it may show)", declined: "closed by you on this page",
+    control: "matching, but you are in its control group: nothing shown"
   };
 
   window.addEventListener("engage:evaluated", function (event) {

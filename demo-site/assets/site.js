@@ -15,6 +15,12 @@
 
   window.engage = window.engage || [];
 
+  // The shop's analytics queue (the Google Tag Manager convention). Because it exists, the
+  // engine also pushes what it shows and what the visitor does with it, as
+  // {event: "engage_show", ...}; type `dataLayer` in the browser console to see them
+  // (docs/analytics.md lists every shape).
+  window.dataLayer = window.dataLayer || [];
+
   var CURRENCY = "EUR";
   var CART_KEY = "demo_cart";
 

@@ -6,6 +6,7 @@ Tests get pytest-playwright's `browser`, `context` and `page` fixtures, launched
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext
 
 from engine.build import build
 from engine.serve import StaticServer, start_server
+from tests.browser.demo_helpers import DEMO, WEDNESDAY_10, Demo, install_clock
 
 CHROMIUM = Path(os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -95,3 +98,62 @@ def broken_build(engage_build: Path, tmp_path: Path) -> Callable[..., Path]:
         return out
 
     return make
+
+
+# ------------------------------------------------------------------ the demo shop
+# Used by test_demo.py, test_behaviour_demo.py and test_controls_demo.py; the Demo page
+# driver itself is in demo_helpers.py.
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("demo") / "site"
+    shutil.copytree(DEMO, site)
+    return site
+
+
+@pytest.fixture(scope="session")
+def demo_engage(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The engage folder with the demo's rules.json, built once per session."""
+    out = tmp_path_factory.mktemp("demo-engage") / "engage"
+    build(out, config=DEMO / "rules.json")
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_url(site_server: SiteServer, demo_site: Path, demo_engage: Path) -> str:
+    return site_server(demo_site, demo_engage)
+
+
+@pytest.fixture
+def demo_factory(
+    new_context: Callable[..., BrowserContext], demo_url: str
+) -> Iterator[Callable[..., Demo]]:
+    """demo_factory(at=..., base=..., init=..., **context_options) -> a Demo in a fresh context."""
+    made: list[Demo] = []
+
+    def make(
+        at: datetime.datetime = WEDNESDAY_10,
+        base: str | None = None,
+        init: str | None = None,
+        **options: Any,
+    ) -> Demo:
+        context = new_context(**options)
+        if init:
+            context.add_init_script(init)
+        install_clock(context, at)
+        demo = Demo(context.new_page(), base or demo_url)
+        made.append(demo)
+        return demo
+
+    yield make
+    for demo in made:
+        demo.check_no_page_errors()
+
+
+@pytest.fixture
+def demo(demo_factory: Callable[..., Demo]) -> Demo:
+    """The demo at Wednesday 10:00 Oslo time with three sales advisers online."""
+    d = demo_factory()
+    d.storage(demo_agents="3")
+    return d

@@ -6,7 +6,8 @@ every test installs a paused clock (a Wednesday, 10:00 in Oslo, unless it says o
 before the first page load and moves it with `Demo.advance`, one second at a time, waiting
 after each step until the loader has no message in flight to the worker (an init script
 counts the messages). Nothing here sleeps for engine time; the only real waits are short
-ones before a negative assertion ("nothing else appeared").
+ones before a negative assertion ("nothing else appeared"). The fixtures are in
+conftest.py, the `Demo` driver in demo_helpers.py.
 
 Every test fails on an uncaught page error (`pageerror`).
 """
@@ -15,29 +16,26 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import expect
 
-from engine.build import build
+from tests.browser.demo_helpers import (
+    BOOT_MS,
+    CHRISTMAS_EVE_10,
+    QUIET_MS,
+    UI_MS,
+    WEDNESDAY_10,
+    WEDNESDAY_20,
+    Demo,
+    engage_with_rules,
+)
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "demo-site"
-BOOT_MS = 60_000  # the worker boots Pyodide: seconds on a loaded 2-core machine
-UI_MS = 10_000  # a decision reaching the page once the clock has moved
-QUIET_MS = 400  # real time allowed for anything unexpected to show up
-OSLO = datetime.timezone(datetime.timedelta(hours=1))  # CET: no summer time in Nov/Dec
-WEDNESDAY_10 = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=OSLO)
-WEDNESDAY_20 = datetime.datetime(2026, 11, 25, 20, 0, tzinfo=OSLO)
-CHRISTMAS_EVE_10 = datetime.datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)  # a Thursday in closedDates
 
 IPHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -57,47 +55,6 @@ DESKTOP_UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 )
-
-# Records engage:* events and counts loader <-> worker messages, in every document.
-INIT_SCRIPT = """
-(() => {
-  const t = {events: [], io: {sent: 0, answered: 0, stable: 0, key: "", idleAt: -1}};
-  Object.defineProperty(window, "__engageTest", {value: t});
-  for (const name of ["ready", "evaluated", "show", "hide", "chat", "error", "control"]) {
-    window.addEventListener("engage:" + name, (e) => {
-      let detail;
-      try { detail = JSON.parse(JSON.stringify(e.detail)); } catch (err) { detail = String(err); }
-      t.events.push({name, detail});
-    });
-  }
-  const Base = window.Worker;
-  if (typeof Base !== "function") return;
-  window.Worker = class extends Base {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (e) => {
-        if (!e.data || e.data.kind !== "booted") t.io.answered++;
-      });
-    }
-    postMessage(...args) {
-      t.io.sent++;
-      return super.postMessage(...args);
-    }
-  };
-})();
-"""
-
-# True once every message the loader sent has been answered, for 4 polls in a row (the
-# loader sends queued facts right after it has applied an answer); at once when nothing
-# at all was sent since the last time it was idle (an idle tick sends nothing).
-IDLE = """() => {
-  const io = window.__engageTest.io, key = io.sent + "/" + io.answered;
-  if (io.sent === io.answered && io.sent === io.idleAt) return true;
-  if (io.sent !== io.answered || key !== io.key) { io.key = key; io.stable = 0; return false; }
-  if (++io.stable < 4) return false;
-  io.idleAt = io.sent;
-  return true;
-}"""
 
 # Installed before site.js: window.visitorIsVIP always throws, whatever the site assigns.
 THROWING_VIP = """
@@ -121,179 +78,6 @@ BAD_CONFIG = {
     ],
     "interactions": {"hello": {"type": "panel", "title": "Hello"}},
 }  # fmt: skip
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("demo") / "site"
-    shutil.copytree(DEMO, site)
-    return site
-
-
-@pytest.fixture(scope="session")
-def demo_engage(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The engage folder with the demo's rules.json, built once per session."""
-    out = tmp_path_factory.mktemp("demo-engage") / "engage"
-    build(out, config=DEMO / "rules.json")
-    return out
-
-
-@pytest.fixture(scope="session")
-def demo_url(site_server: Callable[..., str], demo_site: Path, demo_engage: Path) -> str:
-    return site_server(demo_site, demo_engage)
-
-
-def engage_with_rules(demo_engage: Path, folder: Path, text: str) -> Path:
-    """A hard-linked copy of the demo build whose rules.json is `text`."""
-    shutil.copytree(demo_engage, folder, copy_function=os.link)
-    (folder / "rules.json").unlink()  # a new file: the demo build's one stays intact
-    (folder / "rules.json").write_text(text, encoding="utf-8")
-    return folder
-
-
-class Demo:
-    """A page of the demo shop with a paused clock, engage:* events and no-error checks."""
-
-    def __init__(self, page: Page, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.page_errors: list[str] = []
-        self.console_errors: list[str] = []
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        page.on("console", self._console)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.console_errors.append(message.text)
-
-    # ---- setting up and moving around
-
-    def storage(self, **items: Any) -> None:
-        """Set localStorage items on the site's origin before any engine page is loaded."""
-        if not self.page.url.startswith(self.base):
-            self.page.goto(self.base + "api/queues/sales.json")  # same origin, no engine
-        for key, value in items.items():
-            text = value if isinstance(value, str) else json.dumps(value)
-            self.page.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, text])
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base + path)
-        self.wait_ready()
-
-    def wait_ready(self) -> None:
-        self.page.wait_for_function(
-            "window.__engageTest.events.some(e => e.name === 'ready')", timeout=BOOT_MS
-        )
-        self.idle()
-
-    def idle(self) -> None:
-        self.page.wait_for_function(IDLE, polling=50, timeout=UI_MS)
-
-    def advance(self, seconds: int) -> None:
-        """Move page.clock on one second (one loader tick) at a time."""
-        for _ in range(seconds):
-            self.page.clock.run_for(1000)
-            self.idle()
-
-    def quiet(self) -> None:
-        """Give anything already decided a moment to reach the page."""
-        self.idle()
-        self.page.wait_for_timeout(QUIET_MS)
-
-    # ---- what happened
-
-    def events(self, name: str) -> list[Any]:
-        return [
-            e["detail"]
-            for e in self.page.evaluate("window.__engageTest.events")
-            if e["name"] == name
-        ]
-
-    def shown(self) -> list[str]:
-        return [d["interaction"] for d in self.events("show")]
-
-    def wait_event(self, name: str, **match: Any) -> dict[str, Any]:
-        """Wait for an engage:NAME event whose detail holds `match`, and return it."""
-        self.page.wait_for_function(
-            """([name, match]) => window.__engageTest.events.some(e => e.name === name &&
-                 Object.entries(match).every(([k, v]) => e.detail && e.detail[k] === v))""",
-            arg=[name, match],
-            timeout=UI_MS,
-        )
-        found = [d for d in self.events(name) if all(d.get(k) == v for k, v in match.items())]
-        return found[0]
-
-    def wait_shown(self, interaction: str) -> dict[str, Any]:
-        detail = self.wait_event("show", interaction=interaction)
-        expect(self.host(interaction)).to_be_attached()
-        return detail
-
-    def host(self, interaction: str) -> Locator:
-        return self.page.locator(f'[data-engage-interaction="{interaction}"]')
-
-    def statuses(self) -> dict[str, str]:
-        trace = self.page.evaluate("engage.explain()")
-        assert trace is not None, "engage.explain() returned no trace"
-        return {r["name"]: r["status"] for r in trace["rules"]}
-
-    def rule_trace(self, name: str) -> dict[str, Any]:
-        trace = self.page.evaluate("engage.explain()")
-        (rule,) = [r for r in trace["rules"] if r["name"] == name]
-        return dict(rule)
-
-    def session(self) -> dict[str, Any]:
-        state = self.page.evaluate("engage.state()")
-        assert state is not None, "engage.state() returned nothing"
-        return dict(state["session"])
-
-    def engine_errors(self) -> list[str]:
-        return [e for e in self.console_errors if "[engage]" in e]
-
-    def check_no_page_errors(self) -> None:
-        assert not self.page_errors, f"uncaught errors in page code: {self.page_errors}"
-
-
-def install_clock(context: BrowserContext, at: datetime.datetime) -> None:
-    context.add_init_script(INIT_SCRIPT)
-    context.clock.install(time=at)
-    context.clock.pause_at(at)
-
-
-@pytest.fixture
-def demo_factory(
-    new_context: Callable[..., BrowserContext], demo_url: str
-) -> Iterator[Callable[..., Demo]]:
-    """demo_factory(at=..., base=..., **context_options) -> a Demo in a fresh context."""
-    made: list[Demo] = []
-
-    def make(
-        at: datetime.datetime = WEDNESDAY_10,
-        base: str | None = None,
-        init: str | None = None,
-        **options: Any,
-    ) -> Demo:
-        context = new_context(**options)
-        if init:
-            context.add_init_script(init)
-        install_clock(context, at)
-        demo = Demo(context.new_page(), base or demo_url)
-        made.append(demo)
-        return demo
-
-    yield make
-    for demo in made:
-        demo.check_no_page_errors()
-
-
-@pytest.fixture
-def demo(demo_factory: Callable[..., Demo]) -> Demo:
-    """The demo at Wednesday 10:00 Oslo time with three sales advisers online."""
-    d = demo_factory()
-    d.storage(demo_agents="3")
-    return d
 
 
 # --------------------------------------------------------------------------- evaluation
