@@ -7,6 +7,7 @@
   var STATE_TTL_MS = 90 * 864e5;   // the engine ends idle sessions (30 min) itself; visitor state lives 90 days
   var BOOT_TIMEOUT_MS = 20000;     // no `booted` by then (real time): give up. data-boot-timeout="SECONDS" overrides
   var QUEUE_POLL_MS = 30000;       // queues.*.statusUrl is read at boot and this often
+  var QUEUE_WAIT_MS = 2000;        // the first evaluation waits this long at most for those first reads
   var ANSWER_MS = 10000;           // a message unanswered this long (real time): the worker is gone. data-answer-timeout overrides
   var PENDING = "engage:pending";  // sessionStorage: facts the engine had not applied when the page was left
 
@@ -14,12 +15,28 @@
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
-  var worker, obs, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
+  var worker, holding, obs, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
   var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
   var queue = [], waiters = [], chain = Promise.resolve(), timers = [], reported = {};
   var watch = {selectors: [], customPaths: [], nextTickAt: null}, lastState = null, lastTrace = null, lastWritten;
 
   function copy(o) { return o == null ? null : JSON.parse(JSON.stringify(o)); }
+  function freeze(o) {
+    if (o && typeof o === "object" && !Object.isFrozen(o)) { Object.freeze(o); for (var k in o) freeze(o[k]); }
+    return o;
+  }
+  // The worker sends the whole trace once, then only the rule entries that changed
+  // (engine/trace.py). Entries are frozen and shared from one trace to the next, so giving
+  // the trace to page code (engage:evaluated, explain()) copies nothing.
+  function patch(t) {
+    var rules = t.rules;
+    if (!rules) {
+      if (!lastTrace) return lastTrace;
+      rules = lastTrace.rules.slice();
+      for (var k in t.changed) rules[+k] = freeze(t.changed[k]);
+    }
+    return freeze({now: t.now, cause: t.cause, rules: rules});
+  }
   function msgOf(e) { return String(e && e.message || e); }
   function later(p, f) { if (p) p.then(f, function () {}); }
   function emit(name, detail) { W.dispatchEvent(new CustomEvent("engage:" + name, {detail: detail})); }
@@ -70,7 +87,7 @@
     if (dead) return waiter && waiter(null);
     queue.push.apply(queue, [].concat(facts));
     if (waiter) waiters.push(waiter);
-    if (!worker || inflight || !queue.length) return;
+    if (!worker || holding || inflight || !queue.length) return;
     syncOnly = queue.every(function (f) { return f.type === "sessionSync"; });
     post({v: 1, kind: "facts", facts: queue});
   }
@@ -100,7 +117,7 @@
     triggerRule: function (name) { return call({type: "triggerRule", name: String(name)}); },
     triggerInteraction: function (id) { return call({type: "triggerInteraction", id: String(id)}); },
     state: function () { return copy(lastState); },
-    explain: function () { return copy(lastTrace); },
+    explain: function () { return lastTrace; },
     on: function (name, fn) {  // on("show", (detail, event) => ...) returns an unsubscribe function
       var type = /^engage:/.test(name) ? name : "engage:" + name, h = function (e) { fn(e.detail, e); };
       if (typeof fn !== "function") return report("engage.on(\"" + name + "\"): the listener is not a function"), function () {};
@@ -195,7 +212,6 @@
       var state = e.persisted && stored();
       if (e.persisted) send((state ? [{type: "sessionSync", state: state}] : []).concat(obs.page(watch, "load", D.referrer)));
     });
-    obs.pollQueues(true);
     timers.push(setInterval(guard(obs.pollQueues), QUEUE_POLL_MS));
   }
 
@@ -212,7 +228,7 @@
     // ends with what both tabs did (the engine reports no change once they agree); a few
     // in a row at most, in case two tabs never agree.
     if (msg.state) { lastState = msg.state; if (!sync || syncWrites++ < 3) persist(msg.state); if (!sync) syncWrites = 0; }
-    if (msg.trace) lastTrace = msg.trace;
+    if (msg.trace) lastTrace = patch(msg.trace);
     (msg.decisions || []).forEach(function (d) {
       done = done.then(function () {
         if (!d || dead) return;
@@ -224,10 +240,11 @@
     return done.then(function () {
       if (restarted) { restarted(); restarted = null; }
       if (ui) ui.settle();
-      if (msg.trace) {
-        if (debug) console.debug("[engage] trace", msg.trace);
-        later(overlayP, function (o) { o.update(msg.trace); });
-        emit("evaluated", copy(msg.trace));
+      if (msg.trace && lastTrace) {
+        var trace = lastTrace;
+        if (debug) console.debug("[engage] trace", trace);
+        later(overlayP, function (o) { o.update(trace); });
+        emit("evaluated", trace);
       }
       if (!ready && !dead) {
         ready = true;
@@ -244,7 +261,7 @@
     if (msg.kind !== "output") return;
     var answered = inflight || [], sync = syncOnly;
     chain = chain.then(function () { return output(msg, sync); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {
-      answered.forEach(function (r) { r(copy(lastTrace)); });
+      answered.forEach(function (r) { r(lastTrace); });
       if (inflight === answered) inflight = null;
       if (left) journal();
       send([]);
@@ -281,7 +298,7 @@
     }
     return policy;
   }
-  function launch(facts) {
+  function launch(facts, gate) {
     var url = new URL("web/worker.js", script.src).href, w;
     try { w = worker = new Worker(policy ? policy.createScriptURL(url) : url, {type: "module"}); } catch (e) {
       return fail("cannot start the engine worker " + url + ": " + msgOf(e) + (W.trustedTypes && !policy ? " (allow the Trusted Types policy engage: trusted-types engage)" : ""));
@@ -292,8 +309,15 @@
     };
     w.onmessageerror = function () { if (w === worker) crash("unreadable message from the engine worker"); };
     w.onmessage = guard(function (e) { if (w === worker) receive(e.data); });
-    post({v: 1, kind: "init", config: cfg, configError: null, state: lastState,
-      seed: Math.random().toString(36).slice(2) + Date.now().toString(36), facts: facts});
+    // The worker boots meanwhile; init (and with it the first evaluation) waits for `gate`,
+    // and takes whatever was sent in between (the first queue statuses) along.
+    holding = true;
+    Promise.resolve(gate).then(guard(function () {
+      if (dead || w !== worker) return;
+      holding = false;
+      post({v: 1, kind: "init", config: cfg, configError: null, state: lastState,
+        seed: Math.random().toString(36).slice(2) + Date.now().toString(36), facts: facts.concat(queue)});
+    }));
   }
   function start(loaded) {
     var ua = navigator.userAgentData, nav = performance.getEntriesByType("navigation")[0];
@@ -307,7 +331,10 @@
       maxTouchPoints: typeof navigator.maxTouchPoints === "number" ? navigator.maxTouchPoints : null},
     {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
     queue.forEach(function (f) { if ("now" in f) f.now = Date.now(); });  // pushes and calls made before boot, in order
-    launch(facts.concat(queue));
+    facts = facts.concat(queue);
+    queue = [];
+    // A variant chosen by agent availability must see the queue's status the first time.
+    launch(facts, Promise.race([obs.pollQueues(true), new Promise(function (r) { setTimeout(r, QUEUE_WAIT_MS); })]));
     listen();
   }
   function boot() {

@@ -15,11 +15,14 @@ from typing import Any
 from engine.config import Config, compile_config
 from engine.decisions import encode
 from engine.engine import Engine
+from engine.trace import TraceEncoder
 
 PROTOCOL = 1
 
 _engine: Engine | None = None
 _last_trace: object = None
+_encoder = TraceEncoder()
+_last_watch: object = None
 
 
 def handle(text: str) -> str:
@@ -33,12 +36,12 @@ def handle(text: str) -> str:
 
 
 def _dispatch(message: Any) -> dict[str, Any]:
-    global _engine, _last_trace
+    global _engine, _last_trace, _encoder, _last_watch
     if not isinstance(message, dict) or message.get("v") != PROTOCOL:
         return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
     kind = message.get("kind")
     if kind == "init":
-        _engine, _last_trace = None, None
+        _engine, _last_trace, _encoder, _last_watch = None, None, TraceEncoder(), None
         if message.get("configError"):
             return _config_failed([("", str(message["configError"]))])
         compiled = compile_config(message.get("config"))
@@ -57,13 +60,18 @@ def _dispatch(message: Any) -> dict[str, Any]:
     trace = _engine.trace
     fresh = trace is not None and trace is not _last_trace
     _last_trace = trace
-    return {
+    reply: dict[str, Any] = {
         "kind": "output",
         "decisions": [encode(d) for d in _engine.decisions()],
-        "watch": _engine.watch.to_json(),
         "state": _engine.take_state_change(),
-        "trace": trace.to_json() if fresh and trace is not None else None,
+        # the whole trace after init, then only the rules whose entry changed (TraceEncoder)
+        "trace": _encoder.encode(trace) if fresh and trace is not None else None,
     }
+    # An unchanged watch is left out; the loader keeps the last one it was sent.
+    watch = _engine.watch.to_json()
+    if watch != _last_watch:
+        reply["watch"] = _last_watch = watch
+    return reply
 
 
 def _config_failed(problems: list[tuple[str, str]]) -> dict[str, Any]:

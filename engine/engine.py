@@ -138,6 +138,7 @@ class Engine:
         self._reported: set[str] = set()
         self._state_dirty = False
         self._trace: Trace | None = None
+        self._trace_memo: dict[int, RuleTrace] | None = None
         # rule index -> what the last evaluation did with it, for the trace
         self._statuses: dict[int, str] = {}
         self._login_changed = False
@@ -482,6 +483,10 @@ class Engine:
         view = self._view(session)
         memo, flips = self._page.memo, self._flips
         stale: list[int] = []
+        retested: list[int] = []
+        # a new page view starts with an empty memo: for the trace that is a clearing too
+        cleared = mode >= RECHECK or self._trace is None or self._trace_memo is not memo
+        self._trace_memo = memo
         if mode >= RECHECK:
             memo.clear()
             flips.clear()
@@ -504,6 +509,7 @@ class Engine:
             if traced is None:
                 traced = test_rule(rule, view)
                 memo[rule.index] = traced
+                retested.append(rule.index)
                 if rule.timed:
                     flip = _soonest(c.next_flip(view) for c in rule.timed)
                     if flip is not None:
@@ -519,7 +525,7 @@ class Engine:
         self._evaluate_regular(tested, mode, view)
         self._next_flip = min(flips.values(), default=None)
         displayed = next((d.rule for d in self._displayed.values() if d.regular), None)
-        self._trace = Trace(self._now, cause, self.config.rules, dict(memo), self._statuses, displayed)
+        self._trace = Trace(self._now, cause, self.config.rules, dict(memo), self._statuses, displayed, retested, cleared)
 
     def _evaluate_always(self, rule: Rule, traced: RuleTrace, mode: int, view: View) -> None:
         shown = self._displayed.get(rule.name)

@@ -145,14 +145,16 @@ export function createObserver({send, report, guard, config}) {
     }), {passive: true});
   }
 
-  // queues.*.statusUrl -> queueStatus facts, when the status changed.
+  // queues.*.statusUrl -> queueStatus facts, when the status changed. Settles when every
+  // read has (failed reads included), so the first evaluation can wait for them.
   function pollQueues(first) {
-    if (document.hidden && !first) return;
+    if (document.hidden && !first) return Promise.resolve();
     const queues = config.queues && typeof config.queues === "object" ? config.queues : {};
+    const reads = [];
     for (const [key, q] of Object.entries(queues)) {
       const url = q && q.statusUrl;
       if (typeof url !== "string") continue;
-      fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
+      reads.push(fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
         .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
         .then((s) => {
           const f = {type: "queueStatus", queueKey: key, agentsAvailable: s.agentsAvailable, queueLength: s.queueLength};
@@ -161,8 +163,9 @@ export function createObserver({send, report, guard, config}) {
           lastSent[`queue:${key}`] = text;
           send({...f, now: Date.now()});
         })
-        .catch((e) => report(`queue status ${url} could not be read: ${e.message}`, `queues.${key}.statusUrl`));
+        .catch((e) => report(`queue status ${url} could not be read: ${e.message}`, `queues.${key}.statusUrl`)));
     }
+    return Promise.all(reads);
   }
 
   return {observe, page, navigation, presence, pollQueues};

@@ -243,6 +243,22 @@ def test_a_declined_panel_gives_the_quiet_chat_button_on_the_next_page(demo: Dem
 # --------------------------------------------------------------------------- service activity, pushes
 
 
+def test_the_first_display_already_knows_the_queue_status(demo: Demo) -> None:
+    # An unknown queue status counts as no agents available, so an evaluation before
+    # queues.Support.statusUrl was read would pick the busy variant. The status says two
+    # advisers are free: the button is the first and only thing shown.
+    demo.page.route(
+        "**/api/queues/support.json",
+        lambda route: route.fulfill(json={"agentsAvailable": 2, "queueLength": 0}),
+    )
+    demo.open("support.html")
+    shown = demo.wait_event("show", rule="Support case pending")
+    assert shown["interaction"] == "support-case-button", shown
+    demo.quiet()
+    assert demo.shown() == ["support-case-button"]
+    assert demo.events("hide") == []
+
+
 def test_service_activity_and_a_wrong_push_that_changes_nothing(demo: Demo) -> None:
     demo.open("support.html")
     shown = demo.wait_event("show", rule="Support case pending")

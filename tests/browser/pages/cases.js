@@ -86,6 +86,7 @@ async function runCase(c) {
   }
   let state = init.state || null;
   let trace = init.trace || null;
+  let watch = init.watch || null;
   for (const step of c.steps || []) {
     const out = await request({ v: 1, kind: "facts", facts: step.facts });
     if (out.kind !== "output") {
@@ -95,8 +96,15 @@ async function runCase(c) {
       break;
     }
     if (out.state) state = out.state;
-    if (out.trace) trace = out.trace;
-    result.steps.push({ decisions: out.decisions, watch: out.watch, state, trace });
+    // as loader.js does: a watch left out is unchanged; a trace delta patches the last trace
+    if ("watch" in out) watch = out.watch;
+    if (out.trace && out.trace.rules) trace = out.trace;
+    else if (out.trace) {
+      const rules = trace.rules.slice();
+      for (const [index, entry] of Object.entries(out.trace.changed)) rules[Number(index)] = entry;
+      trace = { now: out.trace.now, cause: out.trace.cause, rules };
+    }
+    result.steps.push({ decisions: out.decisions, watch, state, trace });
   }
   return result;
 }

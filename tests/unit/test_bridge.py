@@ -1,0 +1,127 @@
+"""engine._bridge: the worker protocol, and the trace deltas the loader applies.
+
+The loader keeps one trace and patches it with each reply's ``changed`` entries; these
+tests apply the same patches and compare the result with the engine's whole trace after
+every step of every shared case, so a delta that leaves out a changed rule fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bench.rules import make_config
+from engine import _bridge
+from tests.unit.test_cases import load_cases
+
+
+def call(message: dict[str, Any]) -> dict[str, Any]:
+    reply = json.loads(_bridge.handle(json.dumps({"v": 1, **message})))
+    assert reply["kind"] == "output", reply
+    return reply
+
+
+class Loader:
+    """What loader.js keeps between replies: the last watch and the patched trace."""
+
+    def __init__(self) -> None:
+        self.trace: dict[str, Any] | None = None
+        self.watch: Any = None
+
+    def apply(self, reply: dict[str, Any]) -> None:
+        if "watch" in reply:
+            self.watch = reply["watch"]
+        delta = reply["trace"]
+        if delta is None:
+            return
+        if "rules" in delta:
+            self.trace = delta
+            return
+        assert self.trace is not None, "a delta arrived before any whole trace"
+        rules = list(self.trace["rules"])
+        for index, entry in delta["changed"].items():
+            rules[int(index)] = entry
+        self.trace = {"now": delta["now"], "cause": delta["cause"], "rules": rules}
+
+
+@pytest.mark.parametrize(("case", "config"), load_cases())
+def test_patched_trace_equals_the_whole_trace(case: dict[str, Any], config: Any) -> None:
+    if "errors" in case:
+        return
+    state = case.get("state") or {}
+    loader = Loader()
+    loader.apply(call({"kind": "init", "config": config, "state": state, "seed": case.get("seed", ""), "facts": []}))
+    for number, step in enumerate(case["steps"], 1):
+        loader.apply(call({"kind": "facts", "facts": step["facts"]}))
+        engine = _bridge._engine
+        assert engine is not None
+        if engine.trace is not None:
+            assert loader.trace == engine.trace.to_json(), f"step {number} ({step.get('note', '')})"
+        assert loader.watch == engine.watch.to_json(), f"step {number}: watch"
+
+
+def test_a_changed_fact_sends_only_the_rules_that_read_it() -> None:
+    call({"kind": "init", "config": make_config(500), "state": None, "seed": "s", "facts": []})
+    url = "https://shop.test/c2/page"
+    first = call({"kind": "facts", "facts": [
+        {"type": "device", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0"},
+        {"type": "page", "now": 1_000, "url": url, "title": "t"},
+    ]})
+    assert len(first["trace"]["rules"]) == 501
+    assert "watch" in first
+
+    # rule 3 reads window path shop.flags.f3; flipping it re-tests that rule alone
+    changed = call({"kind": "facts", "facts": [
+        {"type": "custom", "now": 2_000, "results": {"shop.flags.f3": {"value": True}}},
+        {"type": "tick", "now": 2_000},
+    ]})
+    assert changed["trace"]["cause"]
+    assert set(changed["trace"]["changed"]) == {"3"}
+    assert changed["trace"]["changed"]["3"]["rulesets"][0]["conditions"][0]["read"] is True
+    assert "watch" not in changed, "an unchanged watch is left out"
+
+    # a tick that changes nothing evaluates nothing and sends no trace
+    idle = call({"kind": "facts", "facts": [{"type": "tick", "now": 2_500}]})
+    assert idle["trace"] is None
+
+
+def test_a_recheck_with_the_same_results_sends_no_rule_again() -> None:
+    # evaluate() re-tests every rule; entries equal to the ones sent are not sent again
+    config = {"version": 1, "rules": [
+        {"name": f"r{i}", "rulesets": [{"conditions": [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": f"/x{i}"}]}],
+         "outcome": {"start": "p"}} for i in range(50)
+    ], "interactions": {"p": {"type": "panel", "title": "Hi"}}}
+    call({"kind": "init", "config": config, "state": None, "seed": "s", "facts": []})
+    call({"kind": "facts", "facts": [{"type": "page", "now": 1_000, "url": "https://a.test/y", "title": "t"}]})
+    again = call({"kind": "facts", "facts": [{"type": "evaluate", "now": 2_000}]})
+    assert again["trace"] == {"now": 2_000, "cause": again["trace"]["cause"], "changed": {}}
+    # a navigation changes what every url condition read, so every tested rule is sent
+    moved = call({"kind": "facts", "facts": [{"type": "page", "now": 3_000, "url": "https://a.test/x7", "title": "t"}]})
+    assert len(moved["trace"]["changed"]) == 50
+    assert moved["trace"]["changed"]["7"]["status"] == "shown"
+
+
+def test_a_status_that_changes_on_a_tick_alone_is_sent() -> None:
+    # an always-evaluated rule capped by minIntervalSeconds: when the interval lifts, a
+    # tick shows it again without re-testing its conditions
+    config = {"version": 1, "rules": [
+        {"name": "tip", "alwaysEvaluate": True, "frequency": {"minIntervalSeconds": 60},
+         "rulesets": [{"conditions": [{"type": "static", "operator": "always"}]}], "outcome": {"start": "p"}},
+    ], "interactions": {"p": {"type": "panel", "title": "Tip"}}}
+    loader = Loader()
+    loader.apply(call({"kind": "init", "config": config, "state": None, "seed": "s", "facts": []}))
+    steps = [
+        [{"type": "page", "now": 1_000, "url": "https://a.test/", "title": "t"}],
+        [{"type": "action", "now": 2_000, "action": "closed", "interaction": "p", "rule": "tip"}],
+        [{"type": "page", "now": 10_000, "url": "https://a.test/b", "title": "t"}],
+        [{"type": "tick", "now": 62_000}],
+    ]
+    statuses = []
+    for facts in steps:
+        loader.apply(call({"kind": "facts", "facts": facts}))
+        assert _bridge._engine is not None and _bridge._engine.trace is not None
+        assert loader.trace == _bridge._engine.trace.to_json()
+        statuses.append(loader.trace["rules"][0]["status"])
+    assert statuses[2:] == ["capped", "shown"], statuses
