@@ -2,9 +2,10 @@
 
 Layout of OUT (everything is served from the folder that holds loader.js):
 
-    loader.js                         the embed script
+    loader.js, loader.js.map          the embed script, minified, and its source map
     web/                              worker.js (the build manifest inlined), observe.js,
-                                      ui.js, debug.js, panels.css, purify.min.js
+                                      ui.js, debug.js (each minified, with a .map next to
+                                      it), panels.css, purify.min.js
     pyodide/<version>/                the Pyodide runtime (pyodide.mjs, pyodide.asm.mjs,
                                       pyodide.asm.wasm): a new version gets a new folder
     pyodide/stdlib-<sha256>.zip       the standard library, trimmed to what Pyodide and the
@@ -28,8 +29,13 @@ docstrings, without column tables) and stored uncompressed, so that browsers nei
 unused modules nor compile Python at every boot, and HTTP compression (brotli) works
 across the whole file. The worker checks each zip's sha256 against the manifest.
 
-The build needs a repository checkout and Node.js: the runtime files come from
-`node_modules/` (fetched with npm on first use) and the wheels from PyPI (cached under
+loader.js and web/*.js are minified with esbuild (a devDependency in package.json), each
+with a source map that embeds the original source, so the loader stays within its 15 KB
+budget and a site owner can still debug the readable code; `--no-minify` copies them as
+they are. The repository keeps the readable sources.
+
+The build needs a repository checkout and Node.js: the runtime files and esbuild come
+from `node_modules/` (fetched with npm on first use) and the wheels from PyPI (cached under
 `.cache/wheels/`); the compiled zips are cached under `.cache/runtime/`. The browser gets
 exactly the dependency versions installed in the Python running the build, so CPython
 tests and the browser run the same code.
@@ -67,6 +73,15 @@ RUNTIME_CACHE = REPO / ".cache" / "runtime"
 PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
 NPM_STDLIB = "python_stdlib.zip"
 PURIFY = Path("dompurify") / "dist" / "purify.min.js"
+ESBUILD = Path("esbuild")
+
+# Minification keeps each file at the syntax level of its source, so that it runs in the
+# same browsers. loader.js is a classic script (no module syntax) that browsers without
+# WebAssembly still parse, so they can fail politely: ES2017, plus the `import()` of its
+# lazy parts that the source already uses. web/*.js are ES modules written to ES2021
+# (`||=`, `??=`); their exports keep their names (the loader looks them up).
+LOADER_TARGET = "es2017"
+MODULE_TARGET = "es2021"
 
 # Imported into the memory snapshot although the engine imports it lazily: the first
 # `device` condition would otherwise pay for it (130-190 ms in Pyodide) on every visit.
@@ -136,6 +151,12 @@ def main(argv: list[str]) -> int:
         "--config", type=Path, metavar="RULES_JSON", help="config to copy to OUT/rules.json"
     )
     parser.add_argument(
+        "--no-minify",
+        action="store_true",
+        help="copy loader.js and web/*.js as they are in the repository instead of minifying "
+        "them (for working on them; the default build ships them minified, with source maps)",
+    )
+    parser.add_argument(
         "--no-snapshot",
         action="store_true",
         help="never keep a memory snapshot of the booted engine in the visitor's Cache "
@@ -144,7 +165,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        build(args.out, args.config, snapshot=not args.no_snapshot)
+        build(args.out, args.config, snapshot=not args.no_snapshot, minify=not args.no_minify)
     except BuildError as exc:
         print(f"engine build: error: {exc}", file=sys.stderr)
         return 1
@@ -157,12 +178,15 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def build(out_dir: Path, config: Path | None = None, *, snapshot: bool = True) -> dict[str, Any]:
+def build(
+    out_dir: Path, config: Path | None = None, *, snapshot: bool = True, minify: bool = True
+) -> dict[str, Any]:
     """Write the complete self-hosted folder to `out_dir` and return its manifest.
 
     The folder is assembled next to `out_dir` and swapped in at the end, so a server
     already serving `out_dir` never sees a half-written build. `snapshot=False` turns
-    off the memory snapshot the worker otherwise keeps in Cache Storage.
+    off the memory snapshot the worker otherwise keeps in Cache Storage; `minify=False`
+    copies loader.js and web/*.js unminified (and without source maps).
     """
     out_dir = Path(out_dir).resolve()
     _check_replaceable(out_dir)
@@ -187,7 +211,6 @@ def build(out_dir: Path, config: Path | None = None, *, snapshot: bool = True) -
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
-        shutil.copy2(loader, staging / "loader.js")
         # The runtime, under its version: a new Pyodide gets new URLs.
         runtime_dir = staging / "pyodide" / pyodide_version
         runtime_dir.mkdir(parents=True)
@@ -223,7 +246,9 @@ def build(out_dir: Path, config: Path | None = None, *, snapshot: bool = True) -
             wheels_dir,
             "../../wheels/",
         )
-        _copy_web(node_modules, staging / "web", manifest)
+        scripts = _copy_web(node_modules, staging / "web", manifest)
+        scripts.insert(0, Script("loader.js", loader.read_text(encoding="utf-8"), module=False))
+        write_scripts(staging, scripts, node_modules if minify else None)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
@@ -297,13 +322,17 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> None:
+def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> list[Script]:
+    """Copy web/ but its scripts to `dest`; return the scripts to write (the manifest
+    inlined into worker.js), as `write_scripts` takes them."""
     web = REPO / "web"
     worker = web / "worker.js"
     if not worker.is_file():
         raise BuildError(f"{worker} is missing; restore the repository's web/ folder.")
-    shutil.copytree(web, dest, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    shutil.copytree(web, dest, ignore=shutil.ignore_patterns(".*", "__pycache__", "*.js"))
     shutil.copy2(node_modules / PURIFY, dest / "purify.min.js")
+    # its sourceMappingURL names the map: ship it so developer tools find it
+    shutil.copy2(node_modules / PURIFY.with_name("purify.min.js.map"), dest / "purify.min.js.map")
     text = worker.read_text(encoding="utf-8")
     if text.count(MANIFEST_PLACEHOLDER) != 1:
         raise BuildError(
@@ -311,7 +340,128 @@ def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> None:
             "build replaces it with the manifest. Restore it (git checkout web/worker.js)."
         )
     inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
-    (dest / "worker.js").write_text(text.replace(MANIFEST_PLACEHOLDER, inline), encoding="utf-8")
+    scripts = []
+    for source in sorted(web.glob("*.js")):
+        code = source.read_text(encoding="utf-8")
+        if source == worker:
+            code = code.replace(MANIFEST_PLACEHOLDER, inline)
+        scripts.append(Script(f"web/{source.name}", code, module=True))
+    return scripts
+
+
+# --------------------------------------------------------------------------- scripts
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script the build writes: its path in the folder, its text, and whether it is an
+    ES module (web/*.js) or a classic script (loader.js)."""
+
+    path: str
+    source: str
+    module: bool
+
+
+def source_map_name(path: str) -> str:
+    """What a source map calls the original of `path` ("loader.js", "web/ui.js").
+
+    The map embeds the source itself (sourcesContent). The name, relative to the map, puts
+    every original under the folder's `src/` in the browser's developer tools
+    (`src/loader.js`, `src/web/ui.js`): a URL of its own, not the minified file's. Nothing
+    is served there.
+    """
+    return "../" * path.count("/") + "src/" + path
+
+
+def write_scripts(folder: Path, scripts: list[Script], node_modules: Path | None) -> None:
+    """Write `scripts` into `folder`: minified by esbuild from `node_modules`, each with
+    a source map next to it (`loader.js.map`, named by a `//# sourceMappingURL=` comment),
+    or as they are when `node_modules` is None."""
+    if node_modules is None:
+        for script in scripts:
+            (folder / script.path).write_text(script.source, encoding="utf-8")
+        return
+    minified = minify_scripts(node_modules, scripts)
+    for script, (code, source_map) in zip(scripts, minified, strict=True):
+        name = script.path.rsplit("/", 1)[-1]
+        (folder / script.path).write_text(
+            f"{code}//# sourceMappingURL={name}.map\n", encoding="utf-8"
+        )
+        (folder / f"{script.path}.map").write_text(source_map, encoding="utf-8")
+
+
+def minify_scripts(node_modules: Path, scripts: list[Script]) -> list[tuple[str, str]]:
+    """(minified code, source map JSON) of each script, from esbuild's transform API.
+
+    Identifiers are renamed only where nothing outside can see them: a module's exports
+    keep their names, properties (`window.engage`, `m.createUI`) are never renamed, and
+    loader.js's code stays inside its function. Comments go, `/*! ... */` ones included:
+    ours are descriptions, not licences (purify.min.js is copied with its own).
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError(
+            "the build minifies loader.js and web/*.js with esbuild under Node.js, and `node` "
+            "is not on PATH; install Node.js, or build with --no-minify."
+        )
+    job = {
+        "esbuild": str(node_modules / ESBUILD),
+        "files": [
+            {
+                "path": s.path,
+                "source": s.source,
+                "options": {
+                    "loader": "js",
+                    "minify": True,
+                    "sourcemap": "external",
+                    "sourcefile": source_map_name(s.path),
+                    "sourcesContent": True,
+                    "legalComments": "none",
+                    "charset": "ascii",
+                    **(
+                        {"format": "esm", "target": MODULE_TARGET}
+                        if s.module
+                        # No format: the classic script is kept as one (no module syntax).
+                        else {"target": LOADER_TARGET, "supported": {"dynamic-import": True}}
+                    ),
+                },
+            }
+            for s in scripts
+        ],
+    }
+    result = subprocess.run(
+        [node, "-e", _MINIFY_DRIVER], input=json.dumps(job), capture_output=True, text=True,
+        check=False, timeout=300,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise BuildError(
+            f"minifying loader.js and web/*.js with esbuild failed (exit {result.returncode}):\n"
+            f"{result.stderr.strip()[-3000:]}\nFix the file it names (or build with --no-minify)."
+        )
+    for line in result.stderr.splitlines():  # esbuild's warnings
+        print(f"engine build: {line}", file=sys.stderr)
+    minified = json.loads(result.stdout)
+    return [(str(m["code"]), str(m["map"])) for m in minified]
+
+
+# Run by `node -e` with a job on stdin (see minify_scripts); prints [{code, map}, ...].
+_MINIFY_DRIVER = r"""
+const fs = require("node:fs");
+const job = JSON.parse(fs.readFileSync(0, "utf8"));
+const esbuild = require(job.esbuild);
+const out = [];
+for (const file of job.files) {
+  try {
+    const result = esbuild.transformSync(file.source, file.options);
+    for (const w of result.warnings) console.error(`${file.path}: warning: ${w.text}`);
+    out.push({ code: result.code, map: result.map });
+  } catch (error) {
+    console.error(`${file.path}: ${error.message}`);
+    process.exit(1);
+  }
+}
+process.stdout.write(JSON.stringify(out));
+"""
 
 
 def _read_config(config: Path) -> str:
@@ -352,7 +502,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _pinned_npm_versions() -> dict[str, str]:
-    deps: dict[str, str] = _read_json(REPO / "package.json").get("dependencies", {})
+    package = _read_json(REPO / "package.json")
+    deps: dict[str, str] = {**package.get("devDependencies", {}), **package.get("dependencies", {})}
     return deps
 
 
@@ -366,8 +517,14 @@ def _node_modules_ok(node_modules: Path) -> bool:
         return False
     if not (node_modules / PURIFY).is_file():
         return False
-    # A checkout switched to another Pyodide pin must not ship the old runtime.
-    return _pyodide_version(node_modules) == _pinned_npm_versions().get("pyodide")
+    esbuild = node_modules / ESBUILD / "package.json"
+    if not esbuild.is_file():
+        return False
+    # A checkout switched to another Pyodide (or esbuild) pin must not ship the old one.
+    pinned = _pinned_npm_versions()
+    if _read_json(esbuild).get("version") != pinned.get("esbuild"):
+        return False
+    return _pyodide_version(node_modules) == pinned.get("pyodide")
 
 
 def ensure_node_modules() -> Path:
@@ -394,7 +551,8 @@ def ensure_node_modules() -> Path:
     if not _node_modules_ok(NODE_MODULES):
         raise BuildError(
             f"after `{' '.join(command[:2])}` node_modules/ still lacks the pinned Pyodide "
-            f"runtime ({', '.join(PYODIDE_RUNTIME_FILES)}) or {PURIFY}; check package.json."
+            f"runtime ({', '.join(PYODIDE_RUNTIME_FILES)}), {PURIFY} or the pinned esbuild; "
+            "check package.json."
         )
     return NODE_MODULES
 

@@ -37,6 +37,24 @@ STRICT_CSP = (
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
     "require-trusted-types-for 'script'; trusted-types engage"
 )
+# The rule playground (demo-site/playground.html, docs/playground.md) cannot run under
+# STRICT_CSP: PyScript compiles code at run time (its hooks with Function()), which needs
+# 'unsafe-eval' and, where Trusted Types are required, a policy it does not create (Chromium
+# refuses the string before the eval check). The page is an authoring tool,
+# never a shop page, so under --csp it alone gets the policy it also carries in its <meta>
+# tag (plus frame-ancestors, which only a header can set): everything from this origin,
+# eval allowed, no Trusted Types. What it loads (PyScript's modules under /pyscript/,
+# Pyodide, its assets) runs in the page, under the page's policy, so the rest of the site,
+# /pyscript/ included, keeps STRICT_CSP.
+PLAYGROUND_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'none'"
+)
+# What `python -m engine serve --csp` sends: CSP_HEADERS with every response, except the
+# paths in CSP_PATH_HEADERS, which get theirs instead.
+CSP_HEADERS = {"Content-Security-Policy": STRICT_CSP}
+CSP_PATH_HEADERS = {"/playground.html": {"Content-Security-Policy": PLAYGROUND_CSP}}
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
 
 MIME_TYPES = {
@@ -64,12 +82,14 @@ class _Handler(SimpleHTTPRequestHandler):
         engage_dir: Path | None,
         log_errors: bool,
         headers: Mapping[str, str] | None = None,
+        path_headers: Mapping[str, Mapping[str, str]] | None = None,
         immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
         **kwargs: Any,
     ) -> None:
         self.engage_dir = engage_dir
         self.log_errors = log_errors
         self.extra_headers = dict(headers or {})
+        self.path_headers = path_headers or {}
         self.immutable = immutable
         super().__init__(*args, **kwargs)
 
@@ -97,7 +117,7 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         else:
             self.send_header("Cache-Control", "no-cache")
-        for name, value in self.extra_headers.items():
+        for name, value in {**self.extra_headers, **self.path_headers.get(path, {})}.items():
             self.send_header(name, value)
         super().end_headers()
 
@@ -151,12 +171,15 @@ def make_server(
     *,
     log_errors: bool = False,
     headers: Mapping[str, str] | None = None,
+    path_headers: Mapping[str, Mapping[str, str]] | None = None,
     immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
 ) -> ThreadingHTTPServer:
     """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/.
 
-    `headers` are sent with every response (e.g. {"Content-Security-Policy": STRICT_CSP});
-    paths starting with one of `immutable` are cached for a year.
+    `headers` are sent with every response (e.g. {"Content-Security-Policy": STRICT_CSP}),
+    except that a URL path in `path_headers` gets its own values for the names it lists
+    (CSP_HEADERS and CSP_PATH_HEADERS are what --csp sends); paths starting with one of
+    `immutable` are cached for a year.
     """
     if not Path(site_dir).is_dir():
         raise FileNotFoundError(f"cannot serve {site_dir}: no such folder")
@@ -166,6 +189,7 @@ def make_server(
         engage_dir=Path(engage_dir) if engage_dir is not None else None,
         log_errors=log_errors,
         headers=headers,
+        path_headers=path_headers,
         immutable=immutable,
     )
     return _Server((host, port), handler)
@@ -178,10 +202,14 @@ def start_server(
     port: int = 0,
     *,
     headers: Mapping[str, str] | None = None,
+    path_headers: Mapping[str, Mapping[str, str]] | None = None,
     immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
 ) -> StaticServer:
     """Serve `site_dir` from a background thread; port 0 picks a free port."""
-    server = make_server(site_dir, engage_dir, host, port, headers=headers, immutable=immutable)
+    server = make_server(
+        site_dir, engage_dir, host, port, headers=headers, path_headers=path_headers,
+        immutable=immutable,
+    )  # fmt: skip
     thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
     thread.start()
     return StaticServer(server, thread)
@@ -194,9 +222,13 @@ def serve(
     port: int = 8000,
     *,
     headers: Mapping[str, str] | None = None,
+    path_headers: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
-    server = make_server(site_dir, engage_dir, host, port, log_errors=True, headers=headers)
+    server = make_server(
+        site_dir, engage_dir, host, port, log_errors=True, headers=headers,
+        path_headers=path_headers,
+    )  # fmt: skip
     running = StaticServer(server, None)
     print(f"Serving {site_dir} on {running.url} (Ctrl-C stops)", file=sys.stderr)
     try:
@@ -252,7 +284,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--csp",
         action="store_true",
-        help="send the strict Content-Security-Policy (Trusted Types enforced) the engine runs under",
+        help="send the strict Content-Security-Policy (Trusted Types enforced) the engine runs "
+        "under; the rule playground page gets the policy PyScript needs instead",
     )
     args = parser.parse_args(argv)
     site_dir = REPO / "build" / "site"
@@ -262,7 +295,10 @@ def main(argv: list[str]) -> int:
         print(f"engine serve: error: {exc}", file=sys.stderr)
         return 1
     try:
-        serve(site_dir, None, args.host, args.port, headers={"Content-Security-Policy": STRICT_CSP} if args.csp else None)
+        if args.csp:
+            serve(site_dir, None, args.host, args.port, headers=CSP_HEADERS, path_headers=CSP_PATH_HEADERS)
+        else:
+            serve(site_dir, None, args.host, args.port)
     except OSError as exc:
         print(
             f"engine serve: error: cannot listen on {args.host}:{args.port} ({exc.strerror}); "

@@ -3,7 +3,9 @@
 The demo is built with `engine.serve.build_demo`, exactly as `python -m engine serve` does
 (PyScript copied to /pyscript/, the engage folder to /engage/), and served by the
 conftest's site_server. The page runs under its own Content-Security-Policy (a meta tag),
-so a CSP violation shows up here as a console error.
+so a CSP violation shows up here as a console error. The last tests serve the same site
+with the headers of `python -m engine serve --csp`: the strict policy for the shop, the
+playground's own policy for its page.
 
 Set ENGAGE_SCREENSHOTS=1 to refresh docs/img/playground*.png from this run.
 """
@@ -22,7 +24,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from engine.__main__ import main as engine_cli
-from engine.serve import build_demo
+from engine.serve import (
+    CSP_HEADERS,
+    CSP_PATH_HEADERS,
+    PLAYGROUND_CSP,
+    STRICT_CSP,
+    build_demo,
+    start_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,12 +58,28 @@ CONFIG = {
 
 
 @pytest.fixture(scope="module")
-def playground_url(
-    site_server: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
-) -> str:
+def playground_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("playground") / "site"
     build_demo(ROOT / "demo-site", site)
-    return site_server(site, site / "engage") + "playground.html"
+    return site
+
+
+@pytest.fixture(scope="module")
+def playground_url(site_server: Callable[..., str], playground_site: Path) -> str:
+    return site_server(playground_site, playground_site / "engage") + "playground.html"
+
+
+@pytest.fixture(scope="module")
+def csp_site_url(playground_site: Path) -> Iterator[str]:
+    """The demo served with the headers `python -m engine serve --csp` sends."""
+    server = start_server(
+        playground_site,
+        playground_site / "engage",
+        headers=CSP_HEADERS,
+        path_headers=CSP_PATH_HEADERS,
+    )
+    yield server.url
+    server.stop()
 
 
 class Playground:
@@ -92,6 +117,19 @@ class Playground:
     def rule(self, name: str) -> Any:
         return self.page.locator(f'#trace [data-rule="{name}"]')
 
+    def typo_then_fix(self) -> None:
+        """A typo is listed by its JSON path with a suggestion; the fixed config is valid."""
+        page = self.page
+        typo = json.loads(json.dumps(CONFIG))
+        typo["rules"][0]["rulesets"][0]["conditions"][1]["operator"] = "moreThen"
+        self.change(lambda: page.locator("#config").fill(json.dumps(typo, indent=2)))
+        problem = page.locator(
+            '#config-problems [data-path="rules[0].rulesets[0].conditions[1].operator"]'
+        )
+        expect(problem).to_contain_text('did you mean "moreThan"?')
+        self.change(lambda: page.locator("#config").fill(json.dumps(CONFIG, indent=2)))
+        expect(page.locator("#config-problems")).to_have_attribute("data-valid", "true")
+
     def check(self) -> None:
         assert not self.errors, self.errors
         assert not self.foreign, f"requests left the site: {self.foreign}"
@@ -115,16 +153,7 @@ def test_type_a_rule_move_the_time_and_the_trace_flips(
     expect(page.locator("#pg-status")).to_contain_text("PyScript")
 
     # A typo first: the problem is listed by its JSON path, with a suggestion.
-    typo = json.loads(json.dumps(CONFIG))
-    typo["rules"][0]["rulesets"][0]["conditions"][1]["operator"] = "moreThen"
-    playground.change(lambda: page.locator("#config").fill(json.dumps(typo, indent=2)))
-    problem = page.locator(
-        '#config-problems [data-path="rules[0].rulesets[0].conditions[1].operator"]'
-    )
-    expect(problem).to_contain_text('did you mean "moreThan"?')
-
-    playground.change(lambda: page.locator("#config").fill(json.dumps(CONFIG, indent=2)))
-    expect(page.locator("#config-problems")).to_have_attribute("data-valid", "true")
+    playground.typo_then_fix()
     playground.change(lambda: page.locator("#pages").fill("https://shop.test/help"))
     playground.change(lambda: page.locator("#on-page-number").fill("10"))
 
@@ -248,3 +277,64 @@ def replay(config: Path, facts: Path) -> list[dict[str, Any]]:
         assert engine_cli(["explain", str(config), "--facts", str(facts), "--json"]) == 0
     report: list[dict[str, Any]] = json.loads(out.getvalue())
     return report
+
+
+# --------------------------------------------------------------------------- under --csp
+
+# Records every CSP violation the page sees, before any page script runs.
+VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+"""
+
+
+def test_under_the_csp_server_the_playground_validates_a_config(
+    browser: Browser, csp_site_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    context.add_init_script(VIOLATIONS)
+    tool = Playground(context.new_page(), csp_site_url)
+    page = tool.page
+    response = page.goto(csp_site_url + "playground.html")
+    assert response is not None
+    assert response.headers["content-security-policy"] == PLAYGROUND_CSP
+    status = page.locator("#pg-status")
+    expect(status).to_have_attribute("data-state", "ready", timeout=BOOT_MS)
+    expect(status).to_have_attribute("data-runs", "1", timeout=RUN_MS)
+    expect(status).to_contain_text("PyScript")
+    tool.typo_then_fix()
+    assert page.evaluate("window.__violations") == []
+    tool.check()
+    context.close()
+
+
+def test_under_the_csp_server_a_shop_page_keeps_the_strict_policy(
+    browser: Browser, csp_site_url: str
+) -> None:
+    context = browser.new_context()
+    context.add_init_script(VIOLATIONS)
+    page = context.new_page()
+    for path in ("", "cart.html", "assets/playground.js", "pyscript/core.js", "engage/loader.js"):
+        response = page.request.head(csp_site_url + path)
+        assert response.headers["content-security-policy"] == STRICT_CSP, path
+    response = page.goto(csp_site_url)
+    assert response is not None
+    assert response.headers["content-security-policy"] == STRICT_CSP
+    # Enforced, not just sent: Trusted Types refuse an HTML string and a string timer, which
+    # the playground's policy allows. (An eval() inside page.evaluate ran even under this
+    # policy when tried, so 'unsafe-eval' is not probed that way.)
+    blocked = page.evaluate(
+        """() => {
+          const out = {};
+          try { document.createElement("div").innerHTML = "<b>x</b>"; out.html = "ran"; }
+          catch (e) { out.html = e.name; }
+          try { setTimeout("window.__timer = 1", 0); out.timer = "queued"; }
+          catch (e) { out.timer = e.name; }
+          return out;
+        }"""
+    )
+    assert blocked == {"html": "TypeError", "timer": "TypeError"}, blocked
+    violations = page.evaluate("window.__violations")
+    assert violations and all(v.startswith("require-trusted-types-for") for v in violations)
+    context.close()

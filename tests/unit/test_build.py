@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -17,6 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from engine import serve as serve_module
 from engine.build import (
     REPO,
     BuildError,
@@ -25,7 +27,13 @@ from engine.build import (
     main,
     read_project,
 )
-from engine.serve import start_server
+from engine.serve import (
+    CSP_HEADERS,
+    CSP_PATH_HEADERS,
+    PLAYGROUND_CSP,
+    STRICT_CSP,
+    start_server,
+)
 
 PYODIDE = json.loads((REPO / "node_modules/pyodide/package.json").read_text())["version"]
 
@@ -47,6 +55,7 @@ def test_build_writes_everything_a_site_owner_copies(built: Path) -> None:
         "manifest.json",
         "web/worker.js",
         "web/purify.min.js",
+        "web/purify.min.js.map",
         f"pyodide/{PYODIDE}/pyodide.mjs",
         f"pyodide/{PYODIDE}/pyodide.asm.mjs",
         f"pyodide/{PYODIDE}/pyodide.asm.wasm",
@@ -68,10 +77,106 @@ def test_manifest_names_the_zips_by_content_and_is_inlined_in_the_worker(built: 
         assert entry["sha256"] == digest.hexdigest()
         assert entry["integrity"] == "sha256-" + base64.b64encode(digest.digest()).decode()
         assert entry["url"] == f"pyodide/{kind}-{digest.hexdigest()[:16]}.zip"
+    # The shipped worker is minified (MANIFEST renamed, keys unquoted): the manifest is in
+    # it by value; its source map holds the worker source with the manifest inlined.
     worker = (built / "web" / "worker.js").read_text()
-    inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
-    assert f"const MANIFEST = {inline};" in worker
     assert "@engage-manifest" not in worker
+    for value in (manifest["id"], manifest["runtime"], *(manifest[k]["integrity"] for k in ("stdlib", "site", "fallback"))):
+        assert json.dumps(value) in worker, value  # fmt: skip
+    inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    source = json.loads((built / "web" / "worker.js.map").read_text())["sourcesContent"][0]
+    assert f"const MANIFEST = {inline};" in source
+
+
+# --------------------------------------------------------------------------- scripts
+
+LOADER_BUDGET = 15 * 1024  # bytes, as shipped (docs/performance.md, Goals)
+WEB_MODULES = sorted(p.name for p in (REPO / "web").glob("*.js"))
+# What other files look up by name in each module (loader.js imports them).
+EXPORTS = {
+    "observe.js": {"createObserver", "configWatch"},
+    "ui.js": {"createUI"},
+    "debug.js": {"createOverlay"},
+}
+
+
+def _node(script: str, *args: str) -> str:
+    result = subprocess.run(
+        ["node", "-e", script, *args], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _source_map(built: Path, path: str) -> dict[str, object]:
+    text = (built / path).read_text()
+    name = path.rsplit("/", 1)[-1]
+    assert text.endswith(f"\n//# sourceMappingURL={name}.map\n"), path
+    source_map: dict[str, object] = json.loads((built / f"{path}.map").read_text())
+    assert source_map["version"] == 3
+    return source_map
+
+
+def test_loader_ships_minified_within_its_budget_with_a_source_map(built: Path) -> None:
+    loader = built / "loader.js"
+    assert loader.stat().st_size <= LOADER_BUDGET, loader.stat().st_size
+    source_map = _source_map(built, "loader.js")
+    # It names the original (under src/, not the minified file's own URL) and embeds it.
+    assert source_map["sources"] == ["src/loader.js"]
+    assert source_map["sourcesContent"] == [(REPO / "loader.js").read_text()]
+    assert source_map["mappings"]
+    assert "/*!" not in loader.read_text()
+
+
+def test_loader_stays_a_classic_es2017_script(built: Path) -> None:
+    # Parsed as a classic script (module syntax would throw here) ...
+    _node(
+        'new (require("node:vm").Script)(require("node:fs").readFileSync(process.argv[1], "utf8"))',
+        str(built / "loader.js"),
+    )
+    # ... and nothing newer than ES2017 but `import()`: lowering it to ES2017 changes nothing.
+    same = _node(
+        """
+        const esbuild = require(process.argv[1]);
+        const code = require("node:fs").readFileSync(process.argv[2], "utf8");
+        const print = (target) => esbuild.transformSync(code, {target, supported: {"dynamic-import": true}}).code;
+        process.stdout.write(String(print("es2017") === print("esnext")));
+        """,
+        str(REPO / "node_modules" / "esbuild"),
+        str(built / "loader.js"),
+    )
+    assert same == "true"
+    text = (built / "loader.js").read_text()
+    assert '"web/worker.js"' in text  # bench/run.py rewrites it for its fixtures
+    assert ".engage=" in text  # window.engage keeps its name
+
+
+@pytest.mark.parametrize("name", WEB_MODULES)
+def test_web_modules_ship_minified_with_source_maps(built: Path, name: str) -> None:
+    source = (REPO / "web" / name).read_text()
+    shipped = (built / "web" / name).read_text()
+    assert len(shipped) < 0.8 * len(source), (len(shipped), len(source))
+    code = shipped.rsplit("//# sourceMappingURL=", 1)[0]
+    assert not re.search(r"^\s*//", code, re.M), "comments left in"
+    assert shipped.count("\n") < source.count("\n") / 4
+    source_map = _source_map(built, f"web/{name}")
+    assert source_map["sources"] == [f"../src/web/{name}"]
+    if name != "worker.js":  # the worker's holds the manifest inlined (checked above)
+        assert source_map["sourcesContent"] == [source]
+    exported = re.findall(r"export\s*\{([^}]*)\}", code)
+    names = {part.split(" as ")[-1].strip() for group in exported for part in group.split(",")}
+    assert EXPORTS.get(name, set()) <= names, names
+
+
+def test_no_minify_ships_the_sources_as_they_are(tmp_path: Path) -> None:
+    out = tmp_path / "engage"
+    assert main([str(out), "--no-minify"]) == 0
+    assert (out / "loader.js").read_text() == (REPO / "loader.js").read_text()
+    assert (out / "web" / "ui.js").read_text() == (REPO / "web" / "ui.js").read_text()
+    assert [p.name for p in out.rglob("*.js.map")] == ["purify.min.js.map"], "only the copied DOMPurify map"
+    manifest = json.loads((out / "manifest.json").read_text())
+    inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    assert f"const MANIFEST = {inline};" in (out / "web" / "worker.js").read_text()
 
 
 def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path) -> None:
@@ -188,3 +293,39 @@ def test_server_types_and_cache_headers(built: Path, tmp_path: Path) -> None:
             with urllib.request.urlopen(request) as response:
                 assert response.headers["Content-Type"].startswith(mime), path
                 assert cache in response.headers["Cache-Control"], path
+
+
+def test_csp_server_keeps_the_strict_policy_but_for_the_playground_page(
+    built: Path, tmp_path: Path
+) -> None:
+    for name in ("index.html", "playground.html", "pyscript/core.js"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("<!doctype html>")
+    expected = {
+        "": STRICT_CSP,
+        "index.html": STRICT_CSP,
+        "index.html?playground.html": STRICT_CSP,
+        "pyscript/core.js": STRICT_CSP,
+        "engage/loader.js": STRICT_CSP,
+        "engage/web/worker.js": STRICT_CSP,
+        "playground.html": PLAYGROUND_CSP,
+        "playground.html?x=1": PLAYGROUND_CSP,
+    }
+    with start_server(
+        tmp_path, built, headers=CSP_HEADERS, path_headers=CSP_PATH_HEADERS
+    ) as server:
+        for path, policy in expected.items():
+            request = urllib.request.Request(server.url + path, method="HEAD")
+            with urllib.request.urlopen(request) as response:
+                assert response.headers.get_all("Content-Security-Policy") == [policy], path
+    assert "'unsafe-eval'" not in STRICT_CSP and "'unsafe-eval'" in PLAYGROUND_CSP
+
+
+def test_serve_csp_sends_those_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(serve_module, "build_demo", lambda demo, site: None)
+    monkeypatch.setattr(serve_module, "serve", lambda *args, **kwargs: calls.append(kwargs))
+    assert serve_module.main(["--csp"]) == 0
+    assert serve_module.main([]) == 0
+    assert calls[0] == {"headers": CSP_HEADERS, "path_headers": CSP_PATH_HEADERS}
+    assert not calls[1].get("headers") and not calls[1].get("path_headers")
