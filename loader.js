@@ -336,6 +336,8 @@
     // A variant chosen by agent availability must see the queue's status the first time.
     launch(facts, Promise.race([obs.pollQueues(true), new Promise(function (r) { setTimeout(r, QUEUE_WAIT_MS); })]));
     listen();
+    // The renderer and its stylesheet load while Pyodide boots, not after the first decision.
+    if (cfg && cfg.interactions) getUI().then(function (u) { return u.prepare(); }).catch(function () { /* reported when needed */ });
   }
   function boot() {
     if (typeof WebAssembly !== "object") return fail("WebAssembly is not available (unsupported, or blocked by the Content-Security-Policy); the engine cannot run");

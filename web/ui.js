@@ -54,7 +54,8 @@ export function createUI({send, report, policy: ttPolicy}) {
       layer("control", det);
     }
   };
-  return {decide, settle, clear, restarted};
+  // prepare(): fetch the stylesheet ahead of the first decision, while the engine boots.
+  return {decide, settle, clear, restarted, prepare: stylesheet};
 }
 
 // The loader restarted the engine: what the new engine shows again stays as it is (no
