@@ -298,6 +298,12 @@
     }
     return policy;
   }
+  // The visitor id (control-group buckets) is derived from this: unpredictable where the
+  // browser can say so.
+  function seed() {
+    var c = W.crypto, a = c && c.getRandomValues ? c.getRandomValues(new Uint32Array(4)) : [Math.random() * 4294967296];
+    return [].map.call(a, function (n) { return (n >>> 0).toString(36); }).join("") + Date.now().toString(36);
+  }
   function launch(facts, gate) {
     var url = new URL("web/worker.js", script.src).href, w;
     try { w = worker = new Worker(policy ? policy.createScriptURL(url) : url, {type: "module"}); } catch (e) {
@@ -316,7 +322,7 @@
       if (dead || w !== worker) return;
       holding = false;
       post({v: 1, kind: "init", config: cfg, configError: null, state: lastState,
-        seed: Math.random().toString(36).slice(2) + Date.now().toString(36), facts: facts.concat(queue)});
+        seed: seed(), facts: facts.concat(queue)});
     }));
   }
   function start(loaded) {

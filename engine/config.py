@@ -113,13 +113,13 @@ class Config:
     needs_device: bool
     # fact key -> indexes of the rules that read it, so a changed fact finds its rules
     rules_by_dep: Mapping[str, tuple[int, ...]]
-
-    @property
-    def regular(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if not r.always_evaluate)
+    # the same rules, split and indexed once so that an evaluation never scans for them
+    always: tuple[Rule, ...]
+    regular: tuple[Rule, ...]
+    by_name: Mapping[str, Rule]
 
     def rule(self, name: str) -> Rule | None:
-        return next((r for r in self.rules if r.name == name), None)
+        return self.by_name.get(name)
 
 
 def parse_config(text: str | bytes) -> Config | list[ConfigError]:
@@ -227,6 +227,9 @@ class _Compiler:
             raw=MappingProxyType(self.raw),
             needs_device=any("device" in rule.deps for rule in rules),
             rules_by_dep=MappingProxyType(_index_deps(rules)),
+            always=tuple(r for r in rules if r.always_evaluate),
+            regular=tuple(r for r in rules if not r.always_evaluate),
+            by_name=MappingProxyType({r.name: r for r in rules}),
         )
 
     def valid(self, section: str) -> dict[str, Any]:

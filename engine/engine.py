@@ -519,9 +519,8 @@ class Engine:
         if mode == TICK:
             for index in stale:
                 tested(self.config.rules[index])
-        for rule in self.config.rules:
-            if rule.always_evaluate:
-                self._evaluate_always(rule, tested(rule), mode, view)
+        for rule in self.config.always:
+            self._evaluate_always(rule, tested(rule), mode, view)
         self._evaluate_regular(tested, mode, view)
         self._next_flip = min(flips.values(), default=None)
         displayed = next((d.rule for d in self._displayed.values() if d.regular), None)
@@ -574,8 +573,8 @@ class Engine:
         # re-tests only what changed and the memo answers for the rest.
         if mode == TICK:
             return
-        for rule in self.config.rules:
-            if rule.always_evaluate or rule is displayed:
+        for rule in self.config.regular:
+            if rule is displayed:
                 continue
             if self._capped(rule):
                 self._statuses[rule.index] = "capped"
@@ -584,9 +583,7 @@ class Engine:
 
     def _select(self, tested: Callable[[Rule], RuleTrace]) -> Rule | None:
         """The first matching eligible regular rule (invariants 2 and 6)."""
-        for rule in self.config.rules:
-            if rule.always_evaluate:
-                continue
+        for rule in self.config.regular:
             if self._capped(rule):
                 self._statuses[rule.index] = "capped"
                 continue
