@@ -91,6 +91,19 @@ function integrityOf(url) {
 // Every file fetched while Pyodide starts is required, and its WebAssembly must
 // instantiate. Either failure rejects `failure` at once: Pyodide names no file, and a
 // missing, broken or blocked pyodide.asm.wasm leaves loadPyodide pending forever.
+// A fetch with integrity fails the same way for a 404 and for altered bytes, and a failed
+// import() names no status: a HEAD request tells the site owner which one to fix.
+const nativeFetch = self.fetch.bind(self);
+async function whyRefused(url, error, integrity) {
+  try {
+    const head = await nativeFetch(url, { method: "HEAD", cache: "no-store" });
+    if (!head.ok) return `HTTP ${head.status}`;
+  } catch {
+    return error.message;
+  }
+  return integrity ? "its sha256 does not match the build manifest: serve the files of one build together" : error.message;
+}
+
 // Fetches of the zips get their sha256 as subresource integrity.
 function watchBoot() {
   const realFetch = self.fetch;
@@ -106,8 +119,7 @@ function watchBoot() {
     try {
       response = await realFetch(input, integrity ? { ...init, integrity } : init);
     } catch (error) {
-      const hint = integrity ? "; its sha256 may not match the build manifest" : "";
-      reject(new BootError(`could not load ${url} (${error.message}${hint})`));
+      reject(new BootError(`could not load ${url} (${integrity ? await whyRefused(url, error, integrity) : error.message})`));
       throw error;
     }
     if (!response.ok) reject(new BootError(`could not load ${url} (HTTP ${response.status})`));
@@ -275,7 +287,7 @@ async function boot() {
     try {
       ({ loadPyodide } = await import(moduleURL));
     } catch (error) {
-      throw new BootError(`could not load ${moduleURL}: ${error.message}`);
+      throw new BootError(`could not load ${moduleURL}: ${await whyRefused(moduleURL, error, null)}`);
     }
     const bootErrors = [];
     const start = (extra) =>
