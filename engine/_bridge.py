@@ -16,6 +16,7 @@ from engine.config import Config, compile_config
 from engine.decisions import encode
 from engine.engine import Engine
 from engine.trace import TraceEncoder
+from engine.validation import ConfigError
 
 PROTOCOL = 1
 # made once: json.dumps with options builds a new encoder per call, a third of an idle message
@@ -25,6 +26,10 @@ _engine: Engine | None = None
 _last_trace: object = None
 _encoder = TraceEncoder()
 _last_watch: object = None
+# The last config compiled, kept when the engine is dropped: the worker compiles the site's
+# config before taking its memory snapshot, so a return visit restores it compiled and the
+# real init skips compiling (tens of ms at 100 rules) when the config is still the same.
+_compiled: tuple[str, Config] | None = None
 
 
 def handle(text: str) -> str:
@@ -38,7 +43,7 @@ def handle(text: str) -> str:
 
 
 def _dispatch(message: Any) -> dict[str, Any]:
-    global _engine, _last_trace, _encoder, _last_watch
+    global _engine, _last_trace, _encoder, _last_watch, _compiled
     if not isinstance(message, dict) or message.get("v") != PROTOCOL:
         return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
     kind = message.get("kind")
@@ -46,9 +51,16 @@ def _dispatch(message: Any) -> dict[str, Any]:
         _engine, _last_trace, _encoder, _last_watch = None, None, TraceEncoder(), None
         if message.get("configError"):
             return _config_failed([("", str(message["configError"]))])
-        compiled = compile_config(message.get("config"))
+        raw = message.get("config")
+        # compared as JSON text: as Python values, true == 1 == 1.0 would match
+        key = json.dumps(raw)
+        if _compiled is not None and _compiled[0] == key:
+            compiled: Config | list[ConfigError] = _compiled[1]
+        else:
+            compiled = compile_config(raw)
         if not isinstance(compiled, Config):
             return _config_failed([(e.path, e.message) for e in compiled])
+        _compiled = (key, compiled)
         stored = message.get("state")
         if not isinstance(stored, dict):
             stored = {}

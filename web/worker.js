@@ -350,7 +350,11 @@ async function boot() {
     for (const line of bootErrors) console.warn(line);
     pyodide.setStderr({ batched: (text) => console.warn(text) });
     bootInfo.ms.boot = performance.now() - t0;
-    if (BENCH) self.engage = { pyodide, manifest: MANIFEST, bootInfo };
+    if (BENCH) {
+      // whether the site's config came compiled (made before the snapshot was taken)
+      bootInfo.configCompiled = pyodide.runPython("import engine._bridge as b; b._compiled is not None");
+      self.engage = { pyodide, manifest: MANIFEST, bootInfo };
+    }
     return bridgeHandle;
   } finally {
     watch.restore();

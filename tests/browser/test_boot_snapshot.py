@@ -86,6 +86,7 @@ def test_return_visit_restores_the_snapshot_and_answers_the_same(
     assert "/engage/pyodide/snapshot-" in key
     second = visit(page, base)
     assert second["boot"]["snapshot"] == "restored"
+    assert second["boot"]["configCompiled"] is True  # the config was compiled in the snapshot
     assert second["output"] == first["output"]
     assert [d["type"] for d in second["output"]["decisions"]] == ["show"]  # the device parser ran
 

@@ -125,3 +125,28 @@ def test_a_status_that_changes_on_a_tick_alone_is_sent() -> None:
         assert loader.trace == _bridge._engine.trace.to_json()
         statuses.append(loader.trace["rules"][0]["status"])
     assert statuses[2:] == ["capped", "shown"], statuses
+
+
+def test_an_init_with_the_config_compiled_before_reuses_it() -> None:
+    # the worker compiles the site's config before its memory snapshot; the visit's own
+    # init then finds it compiled (and a changed config is compiled afresh)
+    config = make_config(20)
+    call({"kind": "init", "config": config, "state": None, "seed": "s", "facts": []})
+    assert _bridge._compiled is not None
+    first = _bridge._compiled[1]
+    call({"kind": "init", "config": None, "configError": "warm-up", "state": None, "seed": "", "facts": []})
+    assert _bridge._engine is None
+    call({"kind": "init", "config": json.loads(json.dumps(config)), "state": None, "seed": "s", "facts": []})
+    assert _bridge._compiled[1] is first
+    assert _bridge._engine is not None and _bridge._engine.config is first
+    changed = json.loads(json.dumps(config))
+    changed["rules"][0]["name"] = "renamed"
+    call({"kind": "init", "config": changed, "state": None, "seed": "s", "facts": []})
+    assert _bridge._compiled[1] is not first
+    assert _bridge._engine is not None and _bridge._engine.config.rules[0].name == "renamed"
+    # a value equal in Python but not in JSON (true against 1) is not the same config
+    always = json.loads(json.dumps(config))
+    always["rules"][0]["alwaysEvaluate"] = True
+    assert call({"kind": "init", "config": always, "state": None, "seed": "s", "facts": []})["decisions"] == []
+    always["rules"][0]["alwaysEvaluate"] = 1
+    assert call({"kind": "init", "config": always, "state": None, "seed": "s", "facts": []})["decisions"][0]["code"] == "config.invalid"
