@@ -329,7 +329,7 @@ def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> list[
     worker = web / "worker.js"
     if not worker.is_file():
         raise BuildError(f"{worker} is missing; restore the repository's web/ folder.")
-    shutil.copytree(web, dest, ignore=shutil.ignore_patterns(".*", "__pycache__", "*.js"))
+    shutil.copytree(web, dest, ignore=shutil.ignore_patterns(".*", "__pycache__", "*.js", "*.py"))
     shutil.copy2(node_modules / PURIFY, dest / "purify.min.js")
     # its sourceMappingURL names the map: ship it so developer tools find it
     shutil.copy2(node_modules / PURIFY.with_name("purify.min.js.map"), dest / "purify.min.js.map")
@@ -1099,68 +1099,13 @@ json.dump({"stdlib": sorted(std_keep), "site": sorted(site_keep), "fallback": fa
            "seen": sorted(seen)}, open("/work/report.json", "w"), indent=1)
 '''
 
-# Compiled into the site zip as _engage_fallback; the worker calls configure(url, sha256).
-# The build keeps only the modules seen at build time; this finder imports any other module
-# of the standard library or of the site packages from the complete fallback zip, which it
-# fetches (synchronously, as an import must) and checks on the first such import.
-_FALLBACK_MODULE = '''"""Import what the trimmed zips left out from the complete fallback zip."""
-
-import os
-import sys
-from importlib.machinery import PathFinder
-
-NAMES = frozenset()  # filled in by engine/build.py: the modules only the fallback zip holds
-PATH = "/lib/engage-fallback.zip"
-_source = None
-_mounted = False
-
-
-def configure(url, sha256):
-    global _source, _mounted
-    _source = (url, sha256)
-    # A restored memory snapshot may remember a file this page has not written yet.
-    _mounted = _mounted and os.path.exists(PATH)
-    if _Finder not in sys.meta_path:
-        sys.meta_path.append(_Finder)
-
-
-def _mount():
-    global _mounted
-    if _mounted:
-        return
-    import hashlib
-
-    from js import XMLHttpRequest
-
-    url, sha256 = _source
-    request = XMLHttpRequest.new()
-    request.open("GET", url, False)
-    request.responseType = "arraybuffer"
-    request.send()
-    if request.status != 200:
-        raise ImportError(f"could not load {url} (HTTP {request.status})")
-    data = request.response.to_bytes()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ImportError(f"{url} does not match its sha256 in the build manifest")
-    with open(PATH, "wb") as fh:
-        fh.write(data)
-    _mounted = True
-
-
-class _Finder:
-    @classmethod
-    def find_spec(cls, fullname, path=None, target=None):
-        if fullname not in NAMES or _source is None:
-            return None
-        _mount()
-        parent = fullname.rpartition(".")[0]
-        where = PATH + "/" + parent.replace(".", "/") if parent else PATH
-        return PathFinder.find_spec(fullname, [where])
-
-    @classmethod
-    def invalidate_caches(cls):
-        pass
-'''
+# web/_engage_fallback.py, compiled into the site zip as _engage_fallback; the worker calls
+# configure(url, sha256). The build keeps only the modules seen at build time; that finder
+# imports any other module of the standard library or of the site packages from the
+# complete fallback zip, which it fetches (synchronously, as an import must) and checks on
+# the first such import. It runs in the browser's worker only, which is why it lives with
+# the browser shell in web/ and not in the engine package.
+_FALLBACK_MODULE = (REPO / "web" / "_engage_fallback.py").read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":

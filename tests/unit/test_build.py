@@ -64,6 +64,8 @@ def test_build_writes_everything_a_site_owner_copies(built: Path) -> None:
     ]:
         assert (built / name).is_file(), name
     assert json.loads((built / "rules.json").read_text()) == {"version": 1, "rules": []}
+    # the fallback finder goes into the site zip, compiled; its source is not served
+    assert not list((built / "web").glob("*.py"))
 
 
 def test_manifest_names_the_zips_by_content_and_is_inlined_in_the_worker(built: Path) -> None:
