@@ -15,7 +15,7 @@
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
-  var worker, holding, obs, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
+  var worker, held, obs, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
   var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
   var queue = [], waiters = [], chain = Promise.resolve(), timers = [], reported = {};
   var watch = {selectors: [], customPaths: [], nextTickAt: null}, lastState = null, lastTrace = null, lastWritten;
@@ -87,7 +87,7 @@
     if (dead) return waiter && waiter(null);
     queue.push.apply(queue, [].concat(facts));
     if (waiter) waiters.push(waiter);
-    if (!worker || holding || inflight || !queue.length) return;
+    if (!worker || held || inflight || !queue.length) return;
     syncOnly = queue.every(function (f) { return f.type === "sessionSync"; });
     post({v: 1, kind: "facts", facts: queue});
   }
@@ -169,8 +169,8 @@
   // chat started as the page unloads): keep them for this tab's next page, which replays them.
   function journal(drop) {
     drop = drop || dead;
-    var keep = {push: 1, action: 1, page: 1}, facts = drop ? [] : (inflight && sent ? sent.facts : []).concat(queue);
-    if (!drop && !sent) facts.unshift({type: "page", now: Date.now(), url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false});
+    var keep = {push: 1, action: 1, page: 1}, facts = drop ? [] : (inflight && sent ? sent.facts : held || []).concat(queue);
+    if (!drop && !sent && !held) facts.unshift({type: "page", now: Date.now(), url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false});
     facts = facts.filter(function (f) { return keep[f.type]; });
     try {
       if (facts.length && consent) sessionStorage.setItem(PENDING, JSON.stringify({savedAt: Date.now(), facts: facts}));
@@ -316,11 +316,12 @@
     w.onmessageerror = function () { if (w === worker) crash("unreadable message from the engine worker"); };
     w.onmessage = guard(function (e) { if (w === worker) receive(e.data); });
     // The worker boots meanwhile; init (and with it the first evaluation) waits for `gate`,
-    // and takes whatever was sent in between (the first queue statuses) along.
-    holding = true;
+    // and takes whatever was sent in between (the first queue statuses) along. Until then
+    // the facts are `held`, where a page left meanwhile still finds them (journal).
+    held = facts;
     Promise.resolve(gate).then(guard(function () {
       if (dead || w !== worker) return;
-      holding = false;
+      held = null;
       post({v: 1, kind: "init", config: cfg, configError: null, state: lastState,
         seed: seed(), facts: facts.concat(queue)});
     }));

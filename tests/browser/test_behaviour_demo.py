@@ -259,6 +259,23 @@ def test_the_first_display_already_knows_the_queue_status(demo: Demo) -> None:
     assert demo.events("hide") == []
 
 
+def test_a_page_left_while_the_queue_status_is_awaited_loses_nothing(demo: Demo) -> None:
+    # The status URL never answers, so the first evaluation waits for it (2 s of the
+    # paused clock). The visitor leaves meanwhile: the next page still gets the service
+    # activity support.html pushed before the loader started, and the page view itself.
+    demo.page.route("**/api/queues/support.json", lambda route: None)  # left unanswered
+    with demo.page.expect_request("**/api/queues/support.json"):
+        demo.page.goto(demo.base + "support.html")
+    assert demo.events("ready") == []
+    with demo.page.expect_request("**/api/queues/support.json"):
+        demo.page.evaluate("location.href = 'index.html'")
+    demo.page.wait_for_url("**/index.html")
+    demo.page.clock.run_for(2500)  # the next page's own wait for the status runs out
+    demo.wait_ready()
+    assert demo.session()["behaviour"]["services"]["order checkbook"]["status"] == "Pending"
+    assert [u.split("/")[-1] for u in demo.session()["history"]] == ["support.html", "index.html"]
+
+
 def test_service_activity_and_a_wrong_push_that_changes_nothing(demo: Demo) -> None:
     demo.open("support.html")
     shown = demo.wait_event("show", rule="Support case pending")
