@@ -40,20 +40,12 @@ REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
 
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from rules import make_config  # noqa: E402
 
 from engine.build import NODE_MODULES, build  # noqa: E402
 from engine.serve import StaticServer, start_server  # noqa: E402
 
-CHROMIUM = Path(os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 IMMUTABLE = ("/engage/pyodide/", "/npm/pyodide/")
 BARE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")

@@ -16,22 +16,22 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from engine.build import build
 from engine.serve import StaticServer, start_server
 from tests.browser.demo_helpers import DEMO, WEDNESDAY_10, Demo, install_clock
+from tests.browser.reliability_helpers import RECORDER
 
-CHROMIUM = Path(os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = Path(__file__).parent / "pages"
 
 SiteServer = Callable[..., str]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reliability_table(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each module, its reliability cases go into docs/reliability.md (if it ran any)."""
+    yield
+    RECORDER.flush(request.path.stem)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -20,7 +20,6 @@ from tests.browser.reliability_helpers import INIT, RECORDER, Host, HostSite
 
 pytestmark = pytest.mark.browser
 
-MODULE = "test_accessibility"
 KINDS = {"panel": "offer", "button": "help-button", "info": "notice-info", "chat": "help-chat"}
 
 
@@ -46,12 +45,6 @@ A11Y = {
         "help-chat": {"type": "chat", "title": "Chat with an adviser", "text": "Connecting you to an adviser."},
     },
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _table() -> Iterator[None]:
-    yield
-    RECORDER.flush(MODULE)
 
 
 @pytest.fixture(scope="module")

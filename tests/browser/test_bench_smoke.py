@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM
+from bench.chromium import CHROMIUM
 
 pytestmark = pytest.mark.browser
 

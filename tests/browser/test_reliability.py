@@ -27,7 +27,6 @@ from tests.browser.reliability_helpers import INIT, RECORDER, Host, HostSite
 
 pytestmark = pytest.mark.browser
 
-MODULE = "test_reliability"
 
 ANYWHERE = [
     {
@@ -68,12 +67,6 @@ BASIC = {
         "chat": {"type": "chat", "title": "Chat with us"},
     },
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _table() -> Iterator[None]:
-    yield
-    RECORDER.flush(MODULE)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from tests.browser.reliability_helpers import INIT, RECORDER, REPO, Host, HostSi
 
 pytestmark = pytest.mark.browser
 
-MODULE = "test_security"
 
 IMG = "<img src=x onerror=\"__pwned('img')\">"
 SCRIPT = "<script>__pwned('script')</script>"
@@ -120,12 +119,6 @@ ALL_ELEMENTS = """() => {
     href: el.getAttribute("href") || el.getAttribute("xlink:href") || el.getAttribute("action") || "",
   }));
 }"""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _table() -> Iterator[None]:
-    yield
-    RECORDER.flush(MODULE)
 
 
 @pytest.fixture(scope="module")
