@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from engine import behaviour
+from engine import behaviour, languages
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
 from engine.validation import ConfigError, join, known_names, validate
@@ -173,6 +173,19 @@ def _index_deps(rules: tuple[Rule, ...]) -> dict[str, tuple[int, ...]]:
     return {dep: tuple(found) for dep, found in index.items()}
 
 
+def _languages_named(rules: tuple[Rule, ...]) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    """(path, language, interactions it starts) for each language an outcome names."""
+    named: list[tuple[str, str | None, tuple[str, ...]]] = []
+    for rule in rules:
+        path = f"rules[{rule.index}].outcome"
+        outcome = rule.outcome
+        named.append((f"{path}.language", outcome.language, (outcome.start,)))
+        for index, variant in enumerate(outcome.variants):
+            if variant.language is not None:
+                named.append((f"{path}.variants[{index}].language", variant.language, (variant.start or outcome.start,)))
+    return named
+
+
 class _Compiler:
     def __init__(self, raw: dict[str, Any], errors: list[ConfigError], skip: set[str]) -> None:
         self.raw = raw
@@ -196,6 +209,7 @@ class _Compiler:
             self.rule(i, r, schedules) for i, r in enumerate(self.raw["rules"]) if join("rules", i) not in self.skip
         )
         self.check_rule_names(rules)
+        languages.check(self.interactions, _languages_named(rules), self.errors)
         selectors: dict[str, None] = {}
         paths: dict[str, None] = {}
         monitored: set[str] = set()

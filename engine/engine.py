@@ -39,12 +39,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import behaviour
+from engine import audience, behaviour
 from engine import facts as F
 from engine.conditions.base import CustomResult, SelectorResult, View
 from engine.config import Config, Outcome, Rule
 from engine.decisions import Chat, Control, Decision, Error, Hide, Show
-from engine.outcomes import Resolved, resolve
+from engine.languages import localize
+from engine.outcomes import Resolved, choose_language, resolve
 from engine.state import (
     HISTORY_LIMIT,
     SESSION_IDLE_MS,
@@ -142,6 +143,9 @@ class Engine:
         # rule index -> what the last evaluation did with it, for the trace
         self._statuses: dict[int, str] = {}
         self._login_changed = False
+        # the page view's referrer and the browser's languages (engine.audience)
+        self._referrer = ""
+        self._languages: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- public API
 
@@ -279,6 +283,11 @@ class Engine:
 
     def _on_page(self, fact: F.Page) -> int:
         session = self._ensure_session()
+        audience.on_page(session, self._ensure_visitor(), fact.url, fact.referrer)
+        if fact.cause != "replaceState":
+            self._referrer = fact.referrer
+        if fact.languages is not None:
+            self._languages = fact.languages
         self._touch()
         self._title = fact.title
         if fact.cause == "replaceState":
@@ -315,7 +324,7 @@ class Engine:
                 started_by=item["interaction"],
             )
             self._displayed[shown.rule] = shown
-            content = self.config.interactions.get(shown.interaction, {})
+            content = localize(self.config.interactions.get(shown.interaction, {}), shown.language)
             self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True))
             if shown.type == "chat":
                 self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True))
@@ -469,6 +478,7 @@ class Engine:
             login=session.login,
             exit_intent=self._page.exit_intent,
             session=session,
+            audience=audience.view(session, self._ensure_visitor(), self._referrer, self._languages),
         )
 
     def _tick_is_idle(self) -> bool:
@@ -622,7 +632,8 @@ class Engine:
     # ----------------------------------------------------------------- displaying
 
     def _resolve(self, outcome: Outcome) -> Resolved:
-        return resolve(outcome, self._now, self.config.schedules, self._queues)
+        resolved = resolve(outcome, self._now, self.config.schedules, self._queues)
+        return choose_language(resolved, self._languages, self.config.interactions)
 
     def _display_rule(self, rule: Rule) -> str:
         start, language, queue_key = self._resolve(rule.outcome)
@@ -660,7 +671,7 @@ class Engine:
 
     def _show(self, shown: Displayed) -> None:
         session = self._ensure_session()
-        content = self.config.interactions[shown.interaction]
+        content = localize(self.config.interactions[shown.interaction], shown.language)
         shown.sticky = shown.type == "chat"
         self._displayed[shown.rule] = shown
         session.add_status(shown.interaction, shown.rule if not shown.manual else None, "exposed")

@@ -33,6 +33,8 @@ class Page:
     referrer: str = ""
     cause: str = "load"
     reload: bool = False
+    # navigator.languages, first choice first; None: not sent, the ones known stay
+    languages: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,15 @@ def _number(obj: Mapping[str, Any], name: str) -> int | None:
     return None if value is None else int(value)
 
 
+def _languages(obj: Mapping[str, Any]) -> tuple[str, ...] | None:
+    raw = _get(obj, "languages", list, None)
+    if raw is None:
+        return None
+    if not all(isinstance(tag, str) for tag in raw):
+        raise _Invalid("languages", "expected a list of language tags such as [\"sv-SE\", \"en\"]")
+    return tuple(tag[:35] for tag in raw[:20])
+
+
 def _selectors(obj: Mapping[str, Any]) -> Selectors:
     raw = _get(obj, "results", dict)
     results = {}
@@ -190,6 +201,7 @@ def _decode(obj: Mapping[str, Any]) -> Fact:
         return Page(
             _now(obj), _get(obj, "url", str), _get(obj, "title", str, ""), _get(obj, "referrer", str, ""),
             _get(obj, "cause", str, "load", PAGE_CAUSES), bool(_get(obj, "reload", bool, False)),
+            _languages(obj),
         )
     if kind == "selectors":
         return _selectors(obj)

@@ -8,14 +8,16 @@ Invariants:
   session, the page never sees an exception.
 * A session ends after ``SESSION_IDLE_MS`` without visitor activity (page views, pushes,
   actions). The engine decides this from ``now``; the loader only stores.
-* Visitor state (capping across sessions, the control-group id) is kept apart from the
-  session, because it lives for ``VISITOR_TTL_MS`` and consent rules may treat it apart.
+* Visitor state (capping across sessions, the control-group id, the visit count) is kept
+  apart from the session, because it lives for ``VISITOR_TTL_MS`` and consent rules may
+  treat it apart.
+* Fields added later have defaults, so a state stored before them is still read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field
 from typing import Any
 
 SESSION_VERSION = 1
@@ -42,6 +44,8 @@ class SessionState:
     sticky: list[dict[str, Any]] = field(default_factory=list)
     # owned by engine.behaviour: cart, products, errors, entry points, flows ...
     behaviour: dict[str, Any] = field(default_factory=dict)
+    # owned by engine.audience: the session's landing page and its referrer
+    audience: dict[str, Any] = field(default_factory=dict)
 
     def add_status(self, interaction: str, rule: str | None, status: str) -> bool:
         changed = False
@@ -64,6 +68,9 @@ class VisitorState:
     first_seen_at: int
     last_seen_at: int
     displays: dict[str, int] = field(default_factory=dict)
+    # engine.audience: visits so far (this one included), last activity of the previous one
+    visits: int = 0
+    previous_visit_at: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"version": SESSION_VERSION, **asdict(self)}
@@ -71,6 +78,12 @@ class VisitorState:
 
 def _fields(cls: type) -> set[str]:
     return set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+
+
+def _required(cls: type) -> set[str]:
+    # Fields added later have defaults: a state stored before them is still read.
+    return {name for name, f in cls.__dataclass_fields__.items()  # type: ignore[attr-defined]
+            if f.default is MISSING and f.default_factory is MISSING}
 
 
 def _decode(cls: type, raw: object, label: str) -> tuple[Any, str | None]:
@@ -81,7 +94,7 @@ def _decode(cls: type, raw: object, label: str) -> tuple[Any, str | None]:
     if raw.get("version") != SESSION_VERSION:
         return None, f"stored {label} state has version {raw.get('version')!r}, this engine reads {SESSION_VERSION}; starting a new {label}"
     body = {k: v for k, v in raw.items() if k != "version"}
-    if set(body) != _fields(cls):
+    if not _required(cls) <= set(body) <= _fields(cls):
         return None, f"stored {label} state has unexpected fields; starting a new {label}"
     try:
         state = cls(**body)
@@ -98,6 +111,7 @@ def _check_types(state: Any) -> None:
         "started_at": int, "last_seen_at": int, "first_seen_at": int, "visitor_id": str,
         "history": list, "statuses": dict, "rule_statuses": dict, "displays": dict,
         "last_display_at": dict, "login": bool, "sticky": list, "behaviour": dict,
+        "audience": dict, "visits": int,
     }
     for name, kind in expect.items():
         if hasattr(state, name) and not isinstance(getattr(state, name), kind):
@@ -113,6 +127,8 @@ def _check_types(state: Any) -> None:
     for name in ("displays", "last_display_at"):
         if hasattr(state, name) and not all(isinstance(v, int) and not isinstance(v, bool) for v in getattr(state, name).values()):
             raise ValueError(f"{name} should hold numbers")
+    if getattr(state, "previous_visit_at", None) is not None and not isinstance(state.previous_visit_at, int):
+        raise ValueError("previous_visit_at should be a number")
     if hasattr(state, "sticky") and not all(isinstance(s, dict) and isinstance(s.get("interaction"), str) for s in state.sticky):
         raise ValueError("sticky should hold interactions")
 

@@ -5,6 +5,7 @@ Adding a condition type means: a module here that registers a compiler, its bran
 """
 
 from engine.conditions import (
+    audience,
     commerce,
     custom,
     device,
@@ -32,6 +33,7 @@ __all__ = [
     "CustomResult",
     "SelectorResult",
     "View",
+    "audience",
     "commerce",
     "custom",
     "device",

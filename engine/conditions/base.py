@@ -56,6 +56,7 @@ class View:
     login: bool = False
     exit_intent: bool = False
     session: Any = None  # engine.state.SessionState, for behaviour conditions
+    audience: Any = None  # engine.audience.Audience, for referrer, language and visit conditions
 
     def page(self, back: int) -> str | None:
         """The URL ``back`` navigation steps ago (0 = the current page)."""
