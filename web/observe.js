@@ -83,10 +83,12 @@ export function createObserver({send, report, guard, config}) {
     return out;
   }
 
+  // The browser's preferred languages go with each page (language conditions, "auto").
   function page(watch, cause, referrer, reload = false, url = location.href) {
     lastUrl = url;
+    const languages = [...(navigator.languages || [navigator.language])].filter(Boolean);
     return [...observe(watch, true),
-      {type: "page", now: Date.now(), url, title: document.title, referrer, cause, reload}];
+      {type: "page", now: Date.now(), url, title: document.title, referrer, cause, reload, languages}];
   }
 
   // Each URL change is one step. The URL is read at the event; the rest (title, DOM) one
