@@ -50,7 +50,8 @@ def explain(config_path: str, facts_path: str, out: TextIO, as_json: bool = Fals
     recorded = json.loads(Path(facts_path).read_text(encoding="utf-8"))
     # A facts file is a list of steps; each step is a fact or a list of facts (one batch).
     steps = recorded["steps"] if isinstance(recorded, dict) else recorded
-    engine = Engine(result, (recorded.get("state") or {}).get("session") if isinstance(recorded, dict) else None)
+    state = (recorded.get("state") or {}) if isinstance(recorded, dict) else {}
+    engine = Engine(result, state.get("session"), state.get("visitor"))
     report = []
     for number, step in enumerate(steps, 1):
         batch = step if isinstance(step, list) else [step]

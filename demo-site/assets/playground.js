@@ -85,6 +85,10 @@ function starterState() {
     queues: {},
     pushes: "[]",
     exitIntent: false,
+    referrer: "",
+    languages: "en",
+    visit: 1,
+    daysSinceLastVisit: 1,
   };
 }
 
@@ -158,6 +162,11 @@ function writeForm() {
   $("timezone").value = state.timezone;
   $("pushes").value = state.pushes;
   $("exit-intent").checked = !!state.exitIntent;
+  $("referrer").value = state.referrer;
+  $("languages").value = state.languages;
+  $("visit").value = state.visit;
+  $("days-since-last-visit").value = state.daysSinceLastVisit;
+  $("days-since-last-visit").disabled = state.visit <= 1;
   inputsKey = ""; // rebuild the answer rows from the state
   if (lastResult && lastResult.inputs) renderInputs(lastResult.inputs);
 }
@@ -202,6 +211,11 @@ function readForm(event) {
   state.timezone = $("timezone").value.trim();
   state.pushes = $("pushes").value;
   state.exitIntent = $("exit-intent").checked;
+  state.referrer = $("referrer").value.trim();
+  state.languages = $("languages").value;
+  state.visit = Math.max(1, number($("visit").value));
+  state.daysSinceLastVisit = number($("days-since-last-visit").value);
+  $("days-since-last-visit").disabled = state.visit <= 1;
   const dom = {};
   for (const row of document.querySelectorAll("#dom-rows [data-selector]")) {
     const selector = row.dataset.selector;
@@ -565,6 +579,7 @@ function wire() {
   const form = [
     "config", "pages", "user-agent", "on-page", "on-page-number", "on-site", "on-site-number",
     "clock", "timezone", "pushes", "exit-intent", "dom-rows", "custom-rows", "queue-rows",
+    "referrer", "languages", "visit", "days-since-last-visit",
   ];
   for (const id of form) $(id).addEventListener("input", schedule);
   for (const id of ["clock", "exit-intent"]) $(id).addEventListener("change", schedule);

@@ -22,6 +22,12 @@ How a scenario becomes facts (docs/playground.md says the same for site owners):
   first page; pushes are made on the last page, just after it loads.
 * Between two steps the engine is ticked exactly when it asks to be (``watch.nextTickAt``),
   on the loader's one-second beat, so time rules flip when they would on a real page.
+* The first page is the landing page; ``referrer`` is where the visitor came from (its
+  referrer), each next page's referrer is the page before. ``languages`` go with every
+  page, as the loader sends ``navigator.languages``.
+* ``visit`` above 1 starts the engine from a stored visitor state with ``visit - 1``
+  earlier visits, the last one ending ``daysSinceLastVisit`` days (0: 31 minutes) before
+  the first page; the facts file carries that state, so ``explain`` replays it too.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 import sys
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -42,6 +49,9 @@ BASE_URL = "https://www.example.com/"
 MAX_PAGES = 50
 MAX_TICKS = 2000
 MAX_SECONDS = 24 * 3600
+MAX_VISITS = 100_000
+DAY_MS = 24 * 3600 * 1000
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
 USER_AGENTS = {
     "desktop": (
@@ -72,6 +82,10 @@ DEFAULT_SCENARIO: dict[str, Any] = {
     "queues": {},
     "pushes": "[]",
     "exitIntent": False,
+    "referrer": "",
+    "languages": "en",
+    "visit": 1,
+    "daysSinceLastVisit": 1,
 }
 
 
@@ -123,6 +137,42 @@ def parse_pushes(text: str) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             raise ScenarioError("pushes", f"item {index + 1}: expected an object with a \"type\", such as {{\"type\": \"cart\", \"total\": 120}}")
     return items
+
+
+def parse_referrer(text: Any) -> str:
+    """Where the visitor came from: empty (typed in, a bookmark) or an http(s) URL."""
+    referrer = str(text or "").strip()
+    if referrer and (" " in referrer or urlsplit(referrer).scheme not in ("http", "https", "android-app")):
+        raise ScenarioError("referrer", f"{referrer!r} is not a URL such as https://www.google.com/; leave it empty for a direct visit")
+    return referrer
+
+
+def parse_languages(text: Any) -> list[str]:
+    """``navigator.languages``: language tags, first choice first, by commas or spaces."""
+    tags = [t for t in re.split(r"[,\s]+", str(text or "")) if t]
+    for tag in tags:
+        if not LANGUAGE_TAG.match(tag):
+            raise ScenarioError("languages", f"{tag!r} is not a language tag such as sv-SE or en")
+    return tags[:20]
+
+
+def whole(scenario: dict[str, Any], key: str, low: int, high: int) -> int:
+    value = scenario.get(key, low)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < low:
+        raise ScenarioError(key, f"expected a whole number, {low} or more")
+    return min(int(value), high)
+
+
+def visitor_state(scenario: dict[str, Any], first_load: int) -> dict[str, Any] | None:
+    """A stored visitor with ``visit - 1`` earlier visits, or None for a first visit."""
+    visit = whole(scenario, "visit", 1, MAX_VISITS)
+    if visit == 1:
+        return None
+    days = whole(scenario, "daysSinceLastVisit", 0, 89)
+    # 0 days: long enough idle (31 minutes) that the first page starts a new visit
+    last = first_load - (days * DAY_MS if days else 31 * 60 * 1000)
+    return {"version": 1, "visitor_id": "playground", "first_seen_at": last, "last_seen_at": last,
+            "displays": {}, "visits": visit - 1, "previous_visit_at": None}
 
 
 def seconds(scenario: dict[str, Any], key: str) -> int:
@@ -242,8 +292,9 @@ def _count(value: Any, field: str) -> int | None:
 class Replay:
     """Feeds steps to an engine and records each one as the facts file and the timeline."""
 
-    def __init__(self, config: Config, started: int) -> None:
-        self.engine = Engine(config)
+    def __init__(self, config: Config, started: int, visitor: dict[str, Any] | None = None) -> None:
+        self.engine = Engine(config, None, visitor)
+        self.visitor = visitor
         self.started = started
         self.page_start = started
         self.page_number = 0
@@ -304,8 +355,10 @@ def replay(raw: Any, config: Config, scenario: dict[str, Any]) -> Replay:
     gap = (last_load - first_load) / (len(pages) - 1) if len(pages) > 1 else 0
     agent = user_agent(scenario)
     queues = queue_facts(raw, scenario, first_load)
+    referrer = parse_referrer(scenario.get("referrer"))
+    languages = parse_languages(scenario.get("languages"))
 
-    run = Replay(config, first_load)
+    run = Replay(config, first_load, visitor_state(scenario, first_load))
     previous: str | None = None
     for index, page in enumerate(pages):
         at = last_load if index == len(pages) - 1 else first_load + round(index * gap)
@@ -318,6 +371,9 @@ def replay(raw: Any, config: Config, scenario: dict[str, Any]) -> Replay:
             fact["title"] = page["title"]
         if previous is not None:
             fact["referrer"] = previous
+        elif referrer:
+            fact["referrer"] = referrer
+        fact["languages"] = languages
         batch = [*answers(config, scenario, last_page=index == len(pages) - 1), fact]
         if index == 0:
             batch = [{"type": "device", "userAgent": agent}, *queues, *batch]
@@ -340,14 +396,19 @@ def replay(raw: Any, config: Config, scenario: dict[str, Any]) -> Replay:
     return run
 
 
-def facts_file(scenario: dict[str, Any], steps: list[list[dict[str, Any]]]) -> dict[str, Any]:
-    """What "Download facts" saves: ``python -m engine explain`` replays ``steps``."""
-    return {
+def facts_file(scenario: dict[str, Any], steps: list[list[dict[str, Any]]],
+               visitor: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What "Download facts" saves: ``python -m engine explain`` replays ``steps`` (from
+    the stored visitor ``state`` of a returning visitor)."""
+    saved: dict[str, Any] = {
         "description": "A simulated visitor from the rule playground. Replay it with: "
         "python -m engine explain rules.json --facts this-file.json",
         "scenario": {k: v for k, v in scenario.items() if k != "config"},
         "steps": steps,
     }
+    if visitor is not None:
+        saved["state"] = {"visitor": visitor}
+    return saved
 
 
 def run(config_text: str, scenario: dict[str, Any]) -> dict[str, Any]:
@@ -385,7 +446,7 @@ def run(config_text: str, scenario: dict[str, Any]) -> dict[str, Any]:
         "displayed": list(replayed.displayed.values()),
         "errors": [d for s in replayed.timeline for d in s["decisions"] if d["type"] == "error"],
         "nextCheck": None if due is None else round((due - replayed.page_start) / 1000, 3),
-        "facts": facts_file(scenario, replayed.steps),
+        "facts": facts_file(scenario, replayed.steps, replayed.visitor),
     })
     return result
 

@@ -243,6 +243,42 @@ def test_visitor_answers_follow_the_config(playground: Playground, playground_ur
     )
 
 
+def test_the_visitor_comes_from_a_campaign_in_their_language_on_a_later_visit(
+    playground: Playground, playground_url: str
+) -> None:
+    page = playground.page
+    playground.open(playground_url)
+    config = {
+        "version": 1,
+        "rules": [{
+            "name": "Welcome back from search",
+            "rulesets": [{"conditions": [
+                {"type": "referrer", "criteria": "landing", "source": "search"},
+                {"type": "queryParameter", "name": "utm_campaign", "criteria": "landing", "operator": "equals", "value": "spring sale"},
+                {"type": "language", "operator": "in", "value": ["sv", "nb"]},
+                {"type": "visits", "operator": "moreThan", "value": 2},
+            ]}],
+            "outcome": {"start": "welcome", "language": "auto"},
+        }],
+        "interactions": {"welcome": {"type": "panel", "title": {"en": "Welcome back", "sv": "Välkommen tillbaka"}}},
+    }  # fmt: skip
+    playground.change(lambda: page.locator("#config").fill(json.dumps(config, indent=2)))
+    playground.change(lambda: page.locator("#pages").fill("/?utm_campaign=spring%20sale\n/help"))
+    rule = playground.rule("Welcome back from search")
+    expect(rule).to_have_attribute("data-status", "notMatched")
+    playground.change(lambda: page.get_by_label("Came from").fill("https://www.bing.com/search?q=phones"))
+    playground.change(lambda: page.get_by_label("Preferred languages").fill("sv-SE, en"))
+    expect(rule).to_have_attribute("data-status", "notMatched")
+    visits = rule.locator(".pg-condition").nth(3)
+    expect(visits).to_contain_text("read 1")
+    playground.change(lambda: page.get_by_label("Visit number").fill("3"))
+    expect(rule).to_have_attribute("data-status", "shown")
+    expect(visits).to_contain_text("read 3")
+    expect(page.locator('#displayed [data-interaction="welcome"]')).to_contain_text("sv")
+    playground.change(lambda: page.get_by_label("Preferred languages").fill("sv-SE, english!"))
+    expect(page.locator('#scenario-problems [data-field="languages"]')).to_contain_text("not a language tag")
+
+
 def test_the_documented_scenes_render(playground: Playground, playground_url: str, tmp_path: Path) -> None:
     """The scenes in the docs' screenshots: every run renders them (into tmp_path), and with
     ENGAGE_SCREENSHOTS=1 the run refreshes docs/img from them."""

@@ -137,6 +137,30 @@ def test_config_problems_are_listed_by_path(playground: ModuleType) -> None:
     assert broken["problems"][0]["path"] == "" and "not valid JSON" in broken["problems"][0]["message"]
 
 
+def test_a_returning_campaign_visitor_in_their_language_and_the_replay_of_it(
+    playground: ModuleType, tmp_path: Path
+) -> None:
+    scenario = {"pages": "/category.html?utm_source=newsletter&utm_campaign=spring-sale\n/index.html",
+                "referrer": "https://l.facebook.com/", "languages": "sv-FI, en", "onSite": 30,
+                "clock": "2026-11-25T10:00", "timezone": "Europe/Oslo", "visit": 2, "daysSinceLastVisit": 3}
+    result = playground.run(DEMO_RULES.read_text(), scenario)
+    assert result["ok"], result
+    # shown on the landing page (once per visit: the next page does not show it again)
+    (shown,) = [d for d in result["timeline"][0]["decisions"] if d["type"] == "show"]
+    assert shown["interaction"] == "campaign-welcome-panel" and shown["language"] == "sv"
+    assert shown["content"]["title"] == "Välkommen tillbaka!"
+    pages = [fact for step in result["facts"]["steps"] for fact in step if fact["type"] == "page"]
+    assert pages[0]["referrer"] == "https://l.facebook.com/" and pages[1]["referrer"] == pages[0]["url"]
+    assert all(p["languages"] == ["sv-FI", "en"] for p in pages)
+    assert result["facts"]["state"]["visitor"]["visits"] == 1
+    report = explain(DEMO_RULES, result["facts"], tmp_path)
+    for replayed, step in zip(report, result["timeline"], strict=True):
+        assert replayed["decisions"] == step["decisions"], f"step {step['step']}: {step['label']}"
+    first = playground.run(DEMO_RULES.read_text(), {**scenario, "visit": 1})
+    assert not [d for s in first["timeline"] for d in s["decisions"] if d.get("interaction") == "campaign-welcome-panel"]
+    assert "state" not in first["facts"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -148,6 +172,10 @@ def test_config_problems_are_listed_by_path(playground: ModuleType) -> None:
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"device": "custom", "userAgent": ""}, "userAgent"),
         ({"queues": {"Chat 9": {"agentsAvailable": -1}}}, "queues.Chat 9.agentsAvailable"),
+        ({"referrer": "google"}, "referrer"),
+        ({"languages": "sv-SE, english!"}, "languages"),
+        ({"visit": 0}, "visit"),
+        ({"visit": 2, "daysSinceLastVisit": -1}, "daysSinceLastVisit"),
     ],
 )
 def test_visitor_problems_name_the_field(playground: ModuleType, change: dict[str, Any], field: str) -> None:
