@@ -102,37 +102,40 @@ class LanguageCondition(Condition):
         return hit != self.negated, ", ".join(considered) or None
 
 
-class VisitsCondition(Condition):
-    """The visitor's visit number, this visit included (1 on a first visit)."""
-
-    type = "visits"
+class _CountCondition(Condition):
+    """``moreThan`` / ``lessThan`` / ``equals`` on a whole number the audience holds;
+    no comparison holds when it is unknown (None)."""
 
     def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
         super().__init__(raw)
         self.compare = COMPARE[raw["operator"]]
         self.value = raw["value"]
 
+    def count(self, audience: Audience) -> int | None:
+        raise NotImplementedError
+
     def test(self, view: View) -> tuple[bool, object]:
-        visits = _audience(view).visits
-        return self.compare(visits, self.value), visits
+        count = self.count(_audience(view))
+        return count is not None and self.compare(count, self.value), count
 
 
-class DaysSinceLastVisitCondition(Condition):
+class VisitsCondition(_CountCondition):
+    """The visitor's visit number, this visit included (1 on a first visit)."""
+
+    type = "visits"
+
+    def count(self, audience: Audience) -> int | None:
+        return audience.visits
+
+
+class DaysSinceLastVisitCondition(_CountCondition):
     """Whole days from the previous visit's last activity to this visit's start. A first
     visit has no previous one: no comparison holds."""
 
     type = "daysSinceLastVisit"
 
-    def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
-        super().__init__(raw)
-        self.compare = COMPARE[raw["operator"]]
-        self.value = raw["value"]
-
-    def test(self, view: View) -> tuple[bool, object]:
-        days = _audience(view).days_since_last_visit
-        if days is None:
-            return False, None
-        return self.compare(days, self.value), days
+    def count(self, audience: Audience) -> int | None:
+        return audience.days_since_last_visit
 
 
 register("referrer")(ReferrerCondition)

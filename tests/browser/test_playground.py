@@ -57,6 +57,22 @@ CONFIG = {
 }  # fmt: skip
 
 
+CAMPAIGN_CONFIG = {
+    "version": 1,
+    "rules": [{
+        "name": "Welcome back from search",
+        "rulesets": [{"conditions": [
+            {"type": "referrer", "criteria": "landing", "source": "search"},
+            {"type": "queryParameter", "name": "utm_campaign", "criteria": "landing", "operator": "equals", "value": "spring sale"},
+            {"type": "language", "operator": "in", "value": ["sv", "nb"]},
+            {"type": "visits", "operator": "moreThan", "value": 2},
+        ]}],
+        "outcome": {"start": "welcome", "language": "auto"},
+    }],
+    "interactions": {"welcome": {"type": "panel", "title": {"en": "Welcome back", "sv": "Välkommen tillbaka"}}},
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def playground_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("playground") / "site"
@@ -248,20 +264,7 @@ def test_the_visitor_comes_from_a_campaign_in_their_language_on_a_later_visit(
 ) -> None:
     page = playground.page
     playground.open(playground_url)
-    config = {
-        "version": 1,
-        "rules": [{
-            "name": "Welcome back from search",
-            "rulesets": [{"conditions": [
-                {"type": "referrer", "criteria": "landing", "source": "search"},
-                {"type": "queryParameter", "name": "utm_campaign", "criteria": "landing", "operator": "equals", "value": "spring sale"},
-                {"type": "language", "operator": "in", "value": ["sv", "nb"]},
-                {"type": "visits", "operator": "moreThan", "value": 2},
-            ]}],
-            "outcome": {"start": "welcome", "language": "auto"},
-        }],
-        "interactions": {"welcome": {"type": "panel", "title": {"en": "Welcome back", "sv": "Välkommen tillbaka"}}},
-    }  # fmt: skip
+    config = CAMPAIGN_CONFIG
     playground.change(lambda: page.locator("#config").fill(json.dumps(config, indent=2)))
     playground.change(lambda: page.locator("#pages").fill("/?utm_campaign=spring%20sale\n/help"))
     rule = playground.rule("Welcome back from search")
