@@ -92,3 +92,15 @@ def test_a_visitor_idle_past_90_days_starts_over() -> None:
     engine, shown = _load(engine.state(), T0 + 92 * DAY)
     assert shown == []
     assert engine.state()["visitor"]["visits"] == 1
+
+
+def test_languages_in_a_page_fact_must_be_a_list_of_tags() -> None:
+    from engine.facts import FactError, Page, decode
+
+    page = decode({"type": "page", "now": T0, "url": "https://shop.test/", "languages": ["sv-SE", "en"]})
+    assert isinstance(page, Page) and page.languages == ("sv-SE", "en")
+    assert isinstance(decode({"type": "page", "now": T0, "url": "https://shop.test/"}), Page)
+    wrong = decode({"type": "page", "now": T0, "url": "https://shop.test/", "languages": "sv-SE"})
+    assert isinstance(wrong, FactError) and wrong.field == "languages"
+    wrong = decode({"type": "page", "now": T0, "url": "https://shop.test/", "languages": ["sv", 5]})
+    assert isinstance(wrong, FactError) and "language tags" in wrong.message
