@@ -32,7 +32,7 @@ Modules: ``places`` (config), ``store`` (state layout, checks, accessors), ``flo
 (navigation), ``pushes`` (engage.push), ``sync`` (other tabs).
 """
 
-from engine.behaviour.flows import on_page
+from engine.behaviour.flows import group_key, on_page
 from engine.behaviour.places import EntryPoint, Flow, FlowStep, compile_entry_points, compile_flows
 from engine.behaviour.pushes import OTHER_PUSH_TYPES, PUSH_TYPES, PushOutcome, on_push
 from engine.behaviour.store import (
@@ -86,6 +86,7 @@ __all__ = [
     "entry_point_time",
     "errors",
     "flow_progress",
+    "group_key",
     "merge",
     "on_page",
     "on_push",
