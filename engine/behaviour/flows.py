@@ -76,8 +76,8 @@ def reach(b: dict[str, Any], config: Config, flow: str, step: int, now: int) -> 
     """
     before = copy_flow(b["flows"].get(flow) or _new_flow())
     pushed = b["page"].setdefault("pushed", [])
-    pushed.append({"flow": flow, "step": step})
-    del pushed[:-SEEN_LIMIT]
+    if {"flow": flow, "step": step} not in pushed:  # at most one per step: bounded by the config
+        pushed.append({"flow": flow, "step": step})
     place(b, config, now)
     return bool(b["flows"].get(flow) != before)
 
