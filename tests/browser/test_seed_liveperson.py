@@ -85,6 +85,23 @@ def test_lptag_attributes_reach_the_engine_unchanged(demo: Demo) -> None:
     assert demo.wait_shown("support-case-button")["rule"] == "Support case pending"
 
 
+# LivePerson's own tag on the page as well: its lpTag.sdes is an object, not a queue.
+LIVEPERSON_TAG = """
+window.lpTag = {sdes: {got: [], push(...items) { this.got.push(...items); return this.got.length; }}};
+"""
+
+
+def test_with_livepersons_own_tag_on_the_page_both_receive_each_attribute(demo_factory: Callable[..., Demo]) -> None:
+    demo = demo_factory(init=LIVEPERSON_TAG)
+    demo.storage(demo_cart=MINI)
+    demo.open("lptag.html")
+    demo.page.evaluate("lpTag.sdes.push({type: 'error', error: {message: 'Card declined', code: 'E402'}})")
+    wait_state(demo, "b.errors.length === 1")
+    got = demo.page.evaluate("lpTag.sdes.got.map(s => s.type)")
+    assert got == ["cart", "ctmrinfo", "error"], got  # LivePerson's tag still gets everything
+    assert demo.events("error") == []
+
+
 def test_lptag_errors_and_the_purchase_attribute_complete_a_flow_without_a_last_page(demo: Demo) -> None:
     demo.storage(demo_cart=MINI)
     demo.open("lptag.html")  # entering the one-page order flow at its second step
