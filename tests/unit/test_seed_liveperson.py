@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Config, Engine, behaviour, compile_config
 from engine.conditions.visitor import content_engagement
@@ -120,3 +122,51 @@ INTERACTIONS = {
 ])
 def test_which_clicks_are_content_engagements(clicked: str, next_id: str | None, content: bool) -> None:
     assert content_engagement(INTERACTIONS, clicked, next_id) is content
+
+
+# ------------------------------------------------ random journeys with pushed steps
+
+ACTIONS = st.sampled_from([
+    ("page", "/cart"), ("page", "/pay"), ("page", "/home"), ("replace", "/pay?x"),
+    ("section", "card"), ("purchase", ""), ("step", "cart"), ("step", "pay"), ("step", "purchase"),
+])
+
+
+def journey_fact(kind: str, arg: str, now: int) -> dict[str, Any]:
+    if kind in ("page", "replace"):
+        return page(now, arg, cause="load" if kind == "page" else "replaceState")
+    if kind == "section":
+        return push(now, type="section", sections=[arg])
+    if kind == "purchase":
+        return push(now, type="purchase")
+    return push(now, type="flowStep", flow="purchase", step=arg)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ACTIONS, min_size=1, max_size=14))
+def test_flow_and_time_invariants_hold_with_pushed_steps(journey: list[tuple[str, str]]) -> None:
+    e = engine()
+    completed = backflow = False
+    for i, (kind, arg) in enumerate(journey):
+        now = i * 1000
+        fact = journey_fact(kind, arg, i * 1000)
+        e.receive_json([fact])
+        assert not [d for d in e.decisions() if getattr(d, "code", None)], journey
+        progress = purchase_flow(e)
+        if completed:  # completion is final
+            assert progress["completed"], journey
+        completed = progress["completed"]
+        if completed:
+            assert not progress["abandoned"] and not progress["backflow"]
+        if kind in ("purchase", "step") and not completed:
+            assert progress["backflow"] == backflow, f"a pushed step is never a backflow: {journey}"
+        backflow = progress["backflow"]
+        assert progress["reached"] == sorted(set(progress["reached"]))
+        # a purchase push after both page steps were reached always completes the flow
+        if kind == "purchase" and {0, 1} <= set(progress["reached"]):
+            assert completed, journey
+        b = e.state()["session"]["behaviour"]
+        group = behaviour.entry_point_time(b, behaviour.group_key(("card", "pay")), now)[0]
+        pay = behaviour.entry_point_time(b, "pay", now)[0]
+        card = behaviour.entry_point_time(b, "card", now)[0]
+        assert max(pay, card) <= group <= pay + card, (journey, group, pay, card)
