@@ -68,8 +68,11 @@ class Flow:
             found.update(self.by_entry_point.get(name, ()))
         return tuple(sorted(found))
 
-    def step_named(self, name: str) -> int | None:
-        """The index of the step a ``flowStep`` push names (entry point or event name)."""
+    def step_named(self, name: str | int) -> int | None:
+        """The index of the step a ``flowStep`` push names: its entry point or event name,
+        or its position counted from 1."""
+        if isinstance(name, int):
+            return name - 1 if 1 <= name <= len(self.steps) else None
         return next((i for i, s in enumerate(self.steps) if s.name == name), None)
 
     def event_step(self, event: str) -> int | None:

@@ -100,13 +100,19 @@ class TimeOnEntryPointCondition(Condition):
 
     def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
         super().__init__(raw)
-        if isinstance(raw["entryPoint"], list):
+        key = "entryPoints" if "entryPoints" in raw else "entryPoint"
+        if ("entryPoint" in raw) == ("entryPoints" in raw):
+            ctx.errors.append(ConfigError(
+                path, 'give either "entryPoint": NAME (or a list of names) or "entryPoints": [NAME, ...], not both'
+                if "entryPoint" in raw else 'missing "entryPoint": the name of an entry point, or a list of them'))
+            self.group: tuple[str, ...] = ()
+        elif isinstance(raw[key], list):
             known = ctx.names("entryPoints")
-            for index, name in enumerate(raw["entryPoint"]):
+            for index, name in enumerate(raw[key]):
                 if name not in known:
                     ctx.errors.append(ConfigError(
-                        f"{path}.entryPoint[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
-            self.group: tuple[str, ...] = tuple(sorted(set(raw["entryPoint"])))
+                        f"{path}.{key}[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
+            self.group = tuple(sorted(set(raw[key])))
         else:
             self.group = (_reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx),)
         self.entry_point = behaviour.group_key(self.group)
