@@ -13,9 +13,12 @@ Two halves, both pure:
 The state layout (``VERSION`` 1)::
 
     page         the current page view: url, title, at, sections (casefolded), in (entry
-                 points it is in now) and seen (the distinct memberships it went through,
-                 for flows: a section push or replaceState can change them mid-view)
-    entryPoints  name -> {visits, ms (closed intervals), since (running interval start)}
+                 points it is in now), seen (the distinct memberships it went through,
+                 for flows: a section push or replaceState can change them mid-view) and
+                 pushed (flow steps reached by a push in this view: [{flow, step}])
+    entryPoints  name -> {visits, ms (closed intervals), since (running interval start)};
+                 also the combined time of each list of entry points one timeOnEntryPoint
+                 condition names, under the names joined by U+001F (``group_key``)
     flows        name -> {at (step index or null), reached [indices], abandoned, backflow, completed}
     flowsBefore  the flows as the previous page views left them; the current view is
                  replayed onto them whenever its membership changes
