@@ -87,4 +87,27 @@ export function install(push, report) {
   }
   lp.sdes = {push: take, send: take, get: (type) => seen.filter((s) => type === undefined || s.type === type)};
   if (Array.isArray(before)) take(...before);
+  // A single-page app tells LivePerson about a route change with lpTag.newPage(url, {section,
+  // sdes}); without LivePerson's tag that call would throw in the app. The sections belong
+  // to the new page view, so they go after the loader's page fact for the route change,
+  // which the loader sends one task after the URL changed: two tasks later here.
+  if (typeof lp.newPage !== "function") {
+    lp.newPage = (url, opts) => {
+      const o = opts || {}, sections = o.section == null ? null : [].concat(o.section).map(String);
+      if (o.sdes) take(o.sdes);
+      if (sections) later(() => later(() => push({type: "section", sections})));
+    };
+  }
+}
+
+const jobs = [];
+let channel;
+/** Run `f` one task later (a MessageChannel: not held by fake timers, not throttled). */
+function later(f) {
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => jobs.splice(0).forEach((job) => job());
+  }
+  jobs.push(f);
+  channel.port2.postMessage(0);
 }

@@ -84,6 +84,15 @@ def test_lptag_attributes_reach_the_engine_unchanged(demo: Demo) -> None:
     # the service attribute drives the demo's serviceActivity rule
     assert demo.wait_shown("support-case-button")["rule"] == "Support case pending"
 
+    # A single-page app's route change, told to LivePerson with lpTag.newPage: the sections
+    # belong to the new page view, the attributes are pushed as any.
+    demo.page.evaluate("""() => {
+      history.pushState({}, "", "lptag.html?step=review");
+      lpTag.newPage(location.href, {section: ["Review"], sdes: [{type: "error", error: {message: "Address missing", code: "A1"}}]});
+    }""")
+    wait_state(demo, "b.page.url.endsWith('?step=review') && b.page.sections.includes('review') && b.errors.length === 2")
+    assert demo.events("error") == []
+
 
 # LivePerson's own tag on the page as well: its lpTag.sdes is an object, not a queue.
 LIVEPERSON_TAG = """
