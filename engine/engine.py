@@ -334,7 +334,7 @@ class Engine:
                 self._emit(Hide(shown.rule, shown.interaction, shown.type, "closed"))
         elif fact.action == "clicked":
             session.add_status(fact.interaction, rule, "clicked")
-            if content_engagement(self.config.interactions, fact.interaction, fact.next):
+            if content_engagement(self.config.interactions, fact.interaction):
                 session.add_status(fact.interaction, rule, "interacted")
             if shown is not None:
                 shown.clicked = True

@@ -41,14 +41,12 @@ class VisitorErrorCondition(Condition):
         return reached == self.includes, count
 
 
-def content_engagement(interactions: Mapping[str, Mapping[str, Any]], interaction: str, next_id: str | None) -> bool:
-    """Whether a click on ``interaction`` is a content engagement's click, which is also its
-    interaction ("for content engagements, the 'clicked' and 'interacted' statuses are the
-    same"): any click on a non-chat interaction but one that opens a chat, whose start
-    records ``interacted`` for the chat itself."""
-    if interactions.get(interaction, {}).get("type") == "chat":
-        return False
-    return next_id is None or interactions.get(next_id, {}).get("type") != "chat"
+def content_engagement(interactions: Mapping[str, Mapping[str, Any]], interaction: str) -> bool:
+    """Whether a click on ``interaction`` is also its interaction: "for content engagements,
+    the 'clicked' and 'interacted' statuses are the same". Any interaction but a chat is
+    content; a click on one whose button opens a chat starts the conversation at once, so
+    it is interacted with as well. A chat is interacted with when it starts."""
+    return interactions.get(interaction, {}).get("type") != "chat"
 
 
 class EngagedInSessionCondition(Condition):

@@ -654,7 +654,7 @@ def test_reload_in_the_middle_of_a_chat_loses_and_duplicates_nothing(
     expect(host.host("offer")).to_have_count(0)
     session = host.page.evaluate("engage.state()")["session"]
     statuses = session["statuses"]
-    assert statuses["offer"] == ["exposed", "clicked"], statuses
+    assert statuses["offer"] == ["exposed", "clicked", "interacted"], statuses  # the click started the chat
     assert statuses["live"] == ["exposed", "interacted"], statuses
     assert session["displays"] == {"Offer": 1}, session["displays"]
     assert [u.split("/")[-1] for u in session["history"]] == [

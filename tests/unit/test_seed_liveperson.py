@@ -112,16 +112,14 @@ INTERACTIONS = {
 }
 
 
-@pytest.mark.parametrize(("clicked", "next_id", "content"), [
-    ("panel", None, True),      # a link in a panel's html
-    ("panel", "info", True),    # a button that opens more content
-    ("panel", "chat", False),   # a chat invitation: the chat's start is the interaction
-    ("opener", "panel", True),
-    ("trigger", "chat", False),
-    ("chat", None, False),
+@pytest.mark.parametrize(("clicked", "content"), [
+    ("panel", True), ("info", True), ("opener", True),
+    ("trigger", True),  # a chat button: the click starts the conversation at once
+    ("chat", False),    # a chat is interacted with when it starts, not when clicked
+    ("unknown", True),
 ])
-def test_which_clicks_are_content_engagements(clicked: str, next_id: str | None, content: bool) -> None:
-    assert content_engagement(INTERACTIONS, clicked, next_id) is content
+def test_which_clicks_are_also_interactions(clicked: str, content: bool) -> None:
+    assert content_engagement(INTERACTIONS, clicked) is content
 
 
 # ------------------------------------------------ random journeys with pushed steps
