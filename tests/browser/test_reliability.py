@@ -671,7 +671,7 @@ def test_reload_in_the_middle_of_a_chat_loses_and_duplicates_nothing(
     RECORDER.record(
         "state:reload-mid-chat",
         "after the reload: engage:chat once with resumed: true, one chat window; statuses offer "
-        "exposed+clicked, live exposed+interacted; displays {Offer: 1}; history and flow progress "
+        "exposed+clicked+interacted, live exposed+interacted; displays {Offer: 1}; history and flow progress "
         "unchanged; no error; 0 page errors",
     )
 
