@@ -96,7 +96,6 @@ class CartValueCondition(Condition):
         result = now < before and (now == 0 or self.operator == "decreased")
         return result, f"{_number(before)} -> {_number(now)}"
 
-
     def _converted(self, total: float, currency: object) -> float | None:
         """The cart total in the condition's currency; None when there is no rate for it."""
         have = str(currency).upper() if currency else None
