@@ -374,6 +374,9 @@
       return fail("window.engage is already used by something else on this page; the engine does not start");
     }
     W.engage = api;
+    // data-lptag="sdes": LivePerson's lpTag.sdes pushes become engage pushes (web/lptag.js)
+    if (attr("data-lptag") === "sdes") import(new URL("web/lptag.js", script.src).href).then(function (m) { m.install(api.push, report); })
+      .catch(function (e) { report("cannot install lpTag.sdes (web/lptag.js): " + msgOf(e)); });
     on("pagehide", function () { left = true; journal(); });
     on("pageshow", function (e) { if (e.persisted) { left = false; journal(true); } });
     if (prior) prior.forEach(function (item) { api.push(item); });  // sent at boot, in order

@@ -117,6 +117,8 @@ class Config:
     always: tuple[Rule, ...]
     regular: tuple[Rule, ...]
     by_name: Mapping[str, Rule]
+    # Sets of entry points one timeOnEntryPoint condition names: their time is kept as one.
+    entry_point_groups: tuple[tuple[str, ...], ...] = ()
 
     def rule(self, name: str) -> Rule | None:
         return self.by_name.get(name)
@@ -244,6 +246,8 @@ class _Compiler:
             always=tuple(r for r in rules if r.always_evaluate),
             regular=tuple(r for r in rules if not r.always_evaluate),
             by_name=MappingProxyType({r.name: r for r in rules}),
+            entry_point_groups=tuple(dict.fromkeys(
+                g for r in rules for rs in r.rulesets for c in rs.conditions if len(g := getattr(c, "group", ())) > 1)),
         )
 
     def valid(self, section: str) -> dict[str, Any]:

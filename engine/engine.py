@@ -42,6 +42,7 @@ from typing import Any
 from engine import audience, behaviour
 from engine import facts as F
 from engine.conditions.base import CustomResult, SelectorResult, View
+from engine.conditions.visitor import content_engagement
 from engine.config import Config, Outcome, Rule
 from engine.decisions import Chat, Control, Decision, Error, Hide, Show
 from engine.languages import localize
@@ -342,6 +343,8 @@ class Engine:
                 self._emit(Hide(shown.rule, shown.interaction, shown.type, "closed"))
         elif fact.action == "clicked":
             session.add_status(fact.interaction, rule, "clicked")
+            if content_engagement(self.config.interactions, fact.interaction):
+                session.add_status(fact.interaction, rule, "interacted")
             if shown is not None:
                 shown.clicked = True
                 if fact.next:

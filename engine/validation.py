@@ -220,6 +220,8 @@ def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, A
         return f"must be at least {definition}, got {json.dumps(value)}"
     if rule == "maximum":
         return f"must be at most {definition}, got {json.dumps(value)}"
+    if rule == "minItems":  # a leaf that may be a list or a single value
+        return f"needs at least {definition} item{'s' if definition != 1 else ''}"
     if rule == "pattern":
         described = node.get("description", "")
         return f"{json.dumps(value)} does not have the expected form. {described}".strip()

@@ -13,9 +13,12 @@ Two halves, both pure:
 The state layout (``VERSION`` 1)::
 
     page         the current page view: url, title, at, sections (casefolded), in (entry
-                 points it is in now) and seen (the distinct memberships it went through,
-                 for flows: a section push or replaceState can change them mid-view)
-    entryPoints  name -> {visits, ms (closed intervals), since (running interval start)}
+                 points it is in now), seen (the distinct memberships it went through,
+                 for flows: a section push or replaceState can change them mid-view) and
+                 pushed (flow steps reached by a push in this view: [{flow, step}])
+    entryPoints  name -> {visits, ms (closed intervals), since (running interval start)};
+                 also the combined time of each list of entry points one timeOnEntryPoint
+                 condition names, under the names joined by U+001F (``group_key``)
     flows        name -> {at (step index or null), reached [indices], abandoned, backflow, completed}
     flowsBefore  the flows as the previous page views left them; the current view is
                  replayed onto them whenever its membership changes
@@ -32,7 +35,7 @@ Modules: ``places`` (config), ``store`` (state layout, checks, accessors), ``flo
 (navigation), ``pushes`` (engage.push), ``sync`` (other tabs).
 """
 
-from engine.behaviour.flows import on_page
+from engine.behaviour.flows import group_key, on_page
 from engine.behaviour.places import EntryPoint, Flow, FlowStep, compile_entry_points, compile_flows
 from engine.behaviour.pushes import OTHER_PUSH_TYPES, PUSH_TYPES, PushOutcome, on_push
 from engine.behaviour.store import (
@@ -86,6 +89,7 @@ __all__ = [
     "entry_point_time",
     "errors",
     "flow_progress",
+    "group_key",
     "merge",
     "on_page",
     "on_push",

@@ -30,6 +30,11 @@ def on_page(state: dict[str, Any], config: Config, url: str, title: str, now: in
     place(b, config, now)
 
 
+def group_key(names: tuple[str, ...]) -> str:
+    """Where the combined time of several entry points is kept in ``entryPoints``."""
+    return names[0] if len(names) == 1 else "\u001f".join(names)
+
+
 def close_interval(entry: dict[str, Any], now: int) -> None:
     if entry["since"] is not None:
         entry["ms"] += max(0, now - entry["since"])
@@ -41,6 +46,9 @@ def place(b: dict[str, Any], config: Config, now: int) -> None:
     page = b["page"]
     sections = frozenset(page["sections"])
     inside = [name for name, ep in config.entry_points.items() if ep.contains(page["url"], page["title"], sections)]
+    # A set of entry points one condition names is in force where any of them is: its time
+    # adds up across them, and a page in two of them counts once.
+    inside += [group_key(g) for g in config.entry_point_groups if any(name in inside for name in g)]
     entries = b["entryPoints"]
     for name in set(page["in"]) - set(inside):
         if name in entries:
@@ -54,8 +62,24 @@ def place(b: dict[str, Any], config: Config, now: int) -> None:
     if not page["seen"] or page["seen"][-1] != inside:
         page["seen"].append(inside)
         del page["seen"][:-SEEN_LIMIT]
+    pushed = page.get("pushed", [])
     for flow in config.flows.values():
-        b["flows"][flow.name] = _replay(flow, b["flowsBefore"].get(flow.name), page["seen"])
+        steps = [p["step"] for p in pushed if p["flow"] == flow.name]
+        b["flows"][flow.name] = _replay(flow, b["flowsBefore"].get(flow.name), page["seen"], steps)
+
+
+def reach(b: dict[str, Any], config: Config, flow: str, step: int, now: int) -> bool:
+    """A pushed event reached a step of a flow in this page view; whether the flow moved.
+
+    It is kept with the page view, like its memberships, so a later section push in the
+    same view replays it again instead of losing it.
+    """
+    before = copy_flow(b["flows"].get(flow) or _new_flow())
+    pushed = b["page"].setdefault("pushed", [])
+    if {"flow": flow, "step": step} not in pushed:  # at most one per step: bounded by the config
+        pushed.append({"flow": flow, "step": step})
+    place(b, config, now)
+    return bool(b["flows"].get(flow) != before)
 
 
 def _new_flow() -> dict[str, Any]:
@@ -66,7 +90,7 @@ def copy_flow(progress: Mapping[str, Any]) -> dict[str, Any]:
     return {**progress, "reached": list(progress["reached"])}
 
 
-def _replay(flow: Flow, before: Mapping[str, Any] | None, seen: list[list[str]]) -> dict[str, Any]:
+def _replay(flow: Flow, before: Mapping[str, Any] | None, seen: list[list[str]], pushed: list[int]) -> dict[str, Any]:
     """The flow after this page view: its memberships applied, in order, to ``before``.
 
     A page view whose membership changed (a section pushed after the page fact, a
@@ -79,7 +103,20 @@ def _replay(flow: Flow, before: Mapping[str, Any] | None, seen: list[list[str]])
     visits = [flow.steps_in(names) for names in seen]
     for steps in [s for s in visits[:-1] if s] + visits[-1:]:
         _step(progress, flow, steps)
+    for index in pushed:
+        _reach_step(progress, flow, index)
     return progress
+
+
+def _reach_step(progress: dict[str, Any], flow: Flow, index: int) -> None:
+    """A pushed event reached step ``index``: progress, never a backflow (no page moved)."""
+    if progress["completed"] or index > flow.last:
+        return
+    if progress["at"] is None or index > progress["at"]:
+        progress["at"] = index
+    if index not in progress["reached"]:
+        progress["reached"] = sorted([*progress["reached"], index])
+    _complete(progress, flow, progress["at"])
 
 
 def _step(progress: dict[str, Any], flow: Flow, steps: tuple[int, ...]) -> None:
@@ -105,6 +142,10 @@ def _step(progress: dict[str, Any], flow: Flow, steps: tuple[int, ...]) -> None:
     progress["at"] = target
     if target not in progress["reached"]:
         progress["reached"] = sorted([*progress["reached"], target])
+    _complete(progress, flow, target)
+
+
+def _complete(progress: dict[str, Any], flow: Flow, target: int) -> None:
     if target == flow.last and all(i in progress["reached"] for i in flow.required):
         progress.update(completed=True, abandoned=False, backflow=False)
 

@@ -30,8 +30,15 @@ class EntryPoint:
 
 @dataclass(frozen=True, slots=True)
 class FlowStep:
-    entry_point: str
+    entry_point: str | None
     required: bool
+    # An event step has no page: a pushed event reaches it ({type: "flowStep"} or "purchase").
+    event: str | None = None
+
+    @property
+    def name(self) -> str:
+        """What a ``flowStep`` push calls this step: its entry point or its event."""
+        return self.entry_point if self.entry_point is not None else str(self.event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,8 @@ class Flow:
     def __post_init__(self) -> None:
         index: dict[str, tuple[int, ...]] = {}
         for i, step in enumerate(self.steps):
-            index[step.entry_point] = (*index.get(step.entry_point, ()), i)
+            if step.entry_point is not None:
+                index[step.entry_point] = (*index.get(step.entry_point, ()), i)
         object.__setattr__(self, "by_entry_point", index)
         object.__setattr__(self, "required", tuple(i for i, s in enumerate(self.steps[:-1]) if s.required))
 
@@ -59,6 +67,16 @@ class Flow:
         for name in entry_points:
             found.update(self.by_entry_point.get(name, ()))
         return tuple(sorted(found))
+
+    def step_named(self, name: str | int) -> int | None:
+        """The index of the step a ``flowStep`` push names: its entry point or event name,
+        or its position counted from 1."""
+        if isinstance(name, int):
+            return name - 1 if 1 <= name <= len(self.steps) else None
+        return next((i for i, s in enumerate(self.steps) if s.name == name), None)
+
+    def event_step(self, event: str) -> int | None:
+        return next((i for i, s in enumerate(self.steps) if s.event == event), None)
 
 
 def compile_entry_points(raw: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, EntryPoint]:
@@ -91,8 +109,22 @@ def compile_flows(
         steps = []
         first_index: dict[str, int] = {}
         for index, step in enumerate(spec["steps"]):
-            ref = step["entryPoint"]
+            ref = step.get("entryPoint")
+            event = step.get("event")
             path = f"{join(join('flows', name), 'steps')}[{index}].entryPoint"
+            if (ref is None) == (event is None):
+                errors.append(ConfigError(
+                    path[: -len(".entryPoint")], 'give a step either "entryPoint" (a page) or "event" (reached by a push), '
+                    'e.g. {"entryPoint": "cart"} or {"event": "purchase"}'))
+                continue
+            if event is not None:
+                if event in first_index:
+                    errors.append(ConfigError(
+                        f"{path[: -len('.entryPoint')]}.event",
+                        f'"{event}" already names step {first_index[event] + 1} of this flow; give each step its own name'))
+                first_index.setdefault(event, index)
+                steps.append(FlowStep(None, bool(step.get("required", True)), event))
+                continue
             if ref not in known:
                 errors.append(ConfigError(path, f'no entry point "{ref}"{known_names(ref, known, "entryPoints")}'))
             elif ref in first_index:

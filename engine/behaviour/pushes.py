@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.behaviour.flows import place
+from engine.behaviour.flows import place, reach
 from engine.behaviour.store import (
     CART_HISTORY_LIMIT,
     ERROR_FIELDS,
@@ -22,12 +22,12 @@ from engine.behaviour.store import (
     fold,
     is_int,
 )
-from engine.validation import ConfigError, join, unknown, walker
+from engine.validation import ConfigError, join, known_names, unknown, walker
 
 if TYPE_CHECKING:
     from engine.config import Config
 
-PUSH_TYPES = ("cart", "viewedProduct", "error", "serviceActivity", "section")
+PUSH_TYPES = ("cart", "viewedProduct", "error", "serviceActivity", "section", "flowStep", "purchase")
 # Push types the engine or the loader handle before a push reaches on_push; listed so a
 # typo in one of them gets a "did you mean".
 OTHER_PUSH_TYPES = ("login", "consent", "queueStatus")
@@ -39,6 +39,8 @@ EXAMPLES = {
     "error": '{type: "error", message: "Card declined", code: "E402"}',
     "serviceActivity": '{type: "serviceActivity", topic: "order checkbook", status: "Pending"}',
     "section": '{type: "section", sections: ["checkout"]}',
+    "flowStep": '{type: "flowStep", flow: "purchase", step: "paid"}',
+    "purchase": '{type: "purchase", total: 120, currency: "EUR", orderId: "A-1001"}',
 }
 
 
@@ -68,13 +70,19 @@ def on_push(state: dict[str, Any], config: Config, data: Mapping[str, Any], now:
         return PushOutcome(_push_error(b, data, now))
     if kind == "serviceActivity":
         return PushOutcome(_push_service(b, data, now))
+    if kind == "flowStep":
+        return _push_flow_step(b, config, data, now)
+    if kind == "purchase":
+        # Every flow with a "purchase" event step reaches it.
+        moved = [reach(b, config, f.name, i, now) for f in config.flows.values() if (i := f.event_step("purchase")) is not None]
+        return PushOutcome(any(moved))
     return PushOutcome(_push_section(b, config, data, now))
 
 
 
 def _check_push(kind: str, data: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[str, str] | None]:
     """The push with its status spelled canonically, or the first problem with it."""
-    if kind == "serviceActivity" and isinstance(data.get("status"), str):
+    if kind == "serviceActivity" and isinstance(data.get("status"), str | int):
         status = canonical_status(data["status"])
         if status is not None:
             data = {**data, "status": status}
@@ -171,6 +179,18 @@ def _push_service(b: dict[str, Any], data: Mapping[str, Any], now: int) -> bool:
     while len(services) > SERVICE_LIMIT:
         del services[next(iter(services))]
     return old is None or old["status"] != data["status"]
+
+
+def _push_flow_step(b: dict[str, Any], config: Config, data: Mapping[str, Any], now: int) -> PushOutcome:
+    flow = config.flows.get(data["flow"])
+    if flow is None:
+        known = list(config.flows)
+        return PushOutcome(False, ("flow", f'flow: no flow "{data["flow"]}"{known_names(data["flow"], known, "flows")}'))
+    index = flow.step_named(data["step"])
+    if index is None:
+        names = ", ".join(f'"{s.name}"' for s in flow.steps)
+        return PushOutcome(False, ("step", f'step: flow "{flow.name}" has no step "{data["step"]}"; its steps are {names}'))
+    return PushOutcome(reach(b, config, flow.name, index, now))
 
 
 def _push_section(b: dict[str, Any], config: Config, data: Mapping[str, Any], now: int) -> bool:

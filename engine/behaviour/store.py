@@ -36,8 +36,11 @@ def _status_key(text: str) -> str:
 _STATUS_BY_KEY = {_status_key(s): s for s in SERVICE_STATUSES}
 
 
-def canonical_status(text: str) -> str | None:
-    """The canonical spelling of a service status, matched case-insensitively."""
+def canonical_status(text: str | int) -> str | None:
+    """The canonical spelling of a service status, matched case-insensitively; a whole
+    number is its place in the list from 0, as LivePerson's service attribute numbers them."""
+    if isinstance(text, int):
+        return SERVICE_STATUSES[text] if 0 <= text < len(SERVICE_STATUSES) and not isinstance(text, bool) else None
     return _STATUS_BY_KEY.get(_status_key(text))
 
 
@@ -63,7 +66,9 @@ def _is_strings(value: object, length: int | None = None) -> bool:
 def _ok_page(p: Any) -> bool:
     return (isinstance(p, dict) and isinstance(p.get("url"), str) and isinstance(p.get("title"), str)
             and is_int(p.get("at")) and _is_strings(p.get("sections")) and _is_strings(p.get("in"))
-            and isinstance(p.get("seen"), list) and all(_is_strings(s) for s in p["seen"]))
+            and isinstance(p.get("seen"), list) and all(_is_strings(s) for s in p["seen"])
+            and _ok_list(p.get("pushed", []), lambda e: isinstance(e, dict) and isinstance(e.get("flow"), str)
+                         and is_int(e.get("step")) and e["step"] >= 0))
 
 
 def _ok_entry(e: Any) -> bool:
@@ -108,7 +113,7 @@ _CHECKS: dict[str, Any] = {
 
 
 def new_page(url: str = "", title: str = "", at: int = 0) -> dict[str, Any]:
-    return {"url": url, "title": title, "at": at, "sections": [], "in": [], "seen": []}
+    return {"url": url, "title": title, "at": at, "sections": [], "in": [], "seen": [], "pushed": []}
 
 
 def fresh() -> dict[str, Any]:

@@ -45,7 +45,11 @@ def check_range(raw: Mapping[str, Any], low: str, high: str, path: str, ctx: Com
 class CartValueCondition(Condition):
     """``between``: min <= total <= max (either end may be open; a visitor whose cart was
     never pushed matches no range). ``decreased``: the last change of the cart total
-    lowered it; ``decreasedToZero``: the last change emptied it."""
+    lowered it; ``decreasedToZero``: the last change emptied it.
+
+    With a ``currency``, min and max are in that currency: a cart pushed in another one is
+    converted with the config's ``currencies`` rates and, without a rate for either, does
+    not match; a cart pushed without a currency is taken to be in the condition's."""
 
     type = "cartValue"
 
@@ -58,11 +62,18 @@ class CartValueCondition(Condition):
                     path, 'operator "between" needs "min", "max" or both: the cart totals that match, inclusive'))
             self.low, self.high = check_range(raw, "min", "max", path, ctx)
         else:
-            for key in ("min", "max"):
+            for key in ("min", "max", "currency"):
                 if key in raw:
                     ctx.errors.append(ConfigError(
                         f"{path}.{key}", f'"{key}" only goes with operator "between"; remove it or use "between"'))
             self.low, self.high = 0.0, float("inf")
+        self.currency: str | None = str(raw["currency"]).upper() if "currency" in raw else None
+        rates = ctx.config.get("currencies")
+        self.rates = {str(k).upper(): float(v) for k, v in rates.items()} if isinstance(rates, dict) else {}
+        if self.currency is not None and self.rates and self.currency not in self.rates:
+            ctx.errors.append(ConfigError(
+                f"{path}.currency", f'no rate for "{self.currency}" in "currencies" ({", ".join(self.rates)}); '
+                f'add one, e.g. "{self.currency}": 1, or a cart in another currency never matches'))
 
     @property
     def deps(self) -> frozenset[str]:
@@ -74,14 +85,25 @@ class CartValueCondition(Condition):
             cart = behaviour.cart(state)
             if cart is None:
                 return False, None
-            total = cart["total"]
+            total = self._converted(cart["total"], cart.get("currency"))
+            if total is None:
+                return False, f'{_number(cart["total"])} {cart.get("currency")}: no rate in "currencies"'
             return self.low <= total <= self.high, total
-        totals = behaviour.cart_totals(state)
+        totals = behaviour.cart_totals(state)  # a change of the total, in whatever currency
         if len(totals) < 2:
             return False, totals[-1] if totals else None
         before, now = totals[-2], totals[-1]
         result = now < before and (now == 0 or self.operator == "decreased")
         return result, f"{_number(before)} -> {_number(now)}"
+
+    def _converted(self, total: float, currency: object) -> float | None:
+        """The cart total in the condition's currency; None when there is no rate for it."""
+        have = str(currency).upper() if currency else None
+        if self.currency is None or have is None or have == self.currency:
+            return total
+        if have not in self.rates or self.currency not in self.rates:
+            return None
+        return round(total * self.rates[have] / self.rates[self.currency], 6)
 
 
 class ProductsInCartCondition(Condition):

@@ -86,6 +86,10 @@ class VisitedEntryPointCondition(Condition):
 class TimeOnEntryPointCondition(Condition):
     """Seconds spent on pages of the entry point this session, strictly more or less than a value.
 
+    ``entryPoint`` may be a list ("the selected entry point(s)"): the time on pages of any
+    of them adds up, a page in two of them counting once (``engine.behaviour`` keeps the
+    set's time as one entry, see ``Config.entry_point_groups``).
+
     Like ``time``, it flips exactly one millisecond after the limit for ``moreThan`` (at
     the limit for ``lessThan``) and only while the visitor is on the entry point: away
     from it, nothing but a navigation step can change the result.
@@ -96,13 +100,28 @@ class TimeOnEntryPointCondition(Condition):
 
     def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
         super().__init__(raw)
-        self.entry_point = _reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx)
+        key = "entryPoints" if "entryPoints" in raw else "entryPoint"
+        if ("entryPoint" in raw) == ("entryPoints" in raw):
+            ctx.errors.append(ConfigError(
+                path, 'give either "entryPoint": NAME (or a list of names) or "entryPoints": [NAME, ...], not both'
+                if "entryPoint" in raw else 'missing "entryPoint": the name of an entry point, or a list of them'))
+            self.group: tuple[str, ...] = ()
+        elif isinstance(raw[key], list):
+            known = ctx.names("entryPoints")
+            for index, name in enumerate(raw[key]):
+                if name not in known:
+                    ctx.errors.append(ConfigError(
+                        f"{path}.{key}[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
+            self.group = tuple(sorted(set(raw[key])))
+        else:
+            self.group = (_reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx),)
+        self.entry_point = behaviour.group_key(self.group)
         self.more_than = raw["operator"] == "moreThan"
         self.limit_ms = round(float(raw["value"]) * 1000)
 
     @property
     def deps(self) -> frozenset[str]:
-        return frozenset({f"entryPoint:{self.entry_point}"})
+        return frozenset(f"entryPoint:{name}" for name in self.group)
 
     def test(self, view: View) -> tuple[bool, object]:
         spent, _ = behaviour.entry_point_time(behaviour.view_state(view), self.entry_point, view.now)

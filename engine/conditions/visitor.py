@@ -15,7 +15,9 @@ from engine.validation import ConfigError, known_names
 class VisitorErrorCondition(Condition):
     """``includes``: the site reported at least ``instance`` errors with the ``match``
     fields this session (every push is one occurrence; ``instance`` 2 holds from the
-    second on, so a third decline does not take the offer away). ``excludes``: fewer."""
+    second on, so a third decline does not take the offer away). ``excludes``: fewer.
+    With ``"instanceMatch": "exactly"``, ``includes`` holds only while the nth is the latest
+    (from the nth occurrence until the next one) and ``excludes`` at any other count."""
 
     type = "visitorError"
 
@@ -24,6 +26,10 @@ class VisitorErrorCondition(Condition):
         self.includes = raw["operator"] == "includes"
         self.match = compile_match(raw.get("match"), behaviour.ERROR_FIELDS)
         self.instance = int(raw.get("instance", 1))
+        self.exactly = raw.get("instanceMatch") == "exactly"
+        if "instanceMatch" in raw and "instance" not in raw:
+            ctx.errors.append(ConfigError(
+                f"{path}.instanceMatch", '"instanceMatch" says how "instance" counts; add "instance": N (1 is the first error)'))
 
     @property
     def deps(self) -> frozenset[str]:
@@ -31,7 +37,16 @@ class VisitorErrorCondition(Condition):
 
     def test(self, view: View) -> tuple[bool, object]:
         count = sum(e["count"] for e in behaviour.errors(behaviour.view_state(view)) if matches(e["key"], self.match))
-        return (count >= self.instance) == self.includes, count
+        reached = count == self.instance if self.exactly else count >= self.instance
+        return reached == self.includes, count
+
+
+def content_engagement(interactions: Mapping[str, Mapping[str, Any]], interaction: str) -> bool:
+    """Whether a click on ``interaction`` is also its interaction: "for content engagements,
+    the 'clicked' and 'interacted' statuses are the same". Any interaction but a chat is
+    content; a click on one whose button opens a chat starts the conversation at once, so
+    it is interacted with as well. A chat is interacted with when it starts."""
+    return interactions.get(interaction, {}).get("type") != "chat"
 
 
 class EngagedInSessionCondition(Condition):

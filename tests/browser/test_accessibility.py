@@ -156,7 +156,7 @@ def test_keyboard_only_open_use_close_and_focus_returns(host: Host) -> None:
     assert back["id"] == "own-button" and back["host"] is None, f"focus did not return: {back}"
     host.settle()
     statuses = host.page.evaluate("engage.state()")["session"]["statuses"]
-    assert statuses["offer"] == ["exposed", "clicked"] and "declined" in statuses["help-chat"], (
+    assert statuses["offer"] == ["exposed", "clicked", "interacted"] and "declined" in statuses["help-chat"], (
         statuses
     )
     assert chat["queueKey"] is None

@@ -654,7 +654,7 @@ def test_reload_in_the_middle_of_a_chat_loses_and_duplicates_nothing(
     expect(host.host("offer")).to_have_count(0)
     session = host.page.evaluate("engage.state()")["session"]
     statuses = session["statuses"]
-    assert statuses["offer"] == ["exposed", "clicked"], statuses
+    assert statuses["offer"] == ["exposed", "clicked", "interacted"], statuses  # the click started the chat
     assert statuses["live"] == ["exposed", "interacted"], statuses
     assert session["displays"] == {"Offer": 1}, session["displays"]
     assert [u.split("/")[-1] for u in session["history"]] == [
@@ -671,7 +671,7 @@ def test_reload_in_the_middle_of_a_chat_loses_and_duplicates_nothing(
     RECORDER.record(
         "state:reload-mid-chat",
         "after the reload: engage:chat once with resumed: true, one chat window; statuses offer "
-        "exposed+clicked, live exposed+interacted; displays {Offer: 1}; history and flow progress "
+        "exposed+clicked+interacted, live exposed+interacted; displays {Offer: 1}; history and flow progress "
         "unchanged; no error; 0 page errors",
     )
 
