@@ -1,0 +1,95 @@
+"""Where collected events live: one table, `engage_events`, in SQLite or PostgreSQL.
+
+The table is created and changed only by the Alembic migrations in `migrations/`
+(`open_store` runs them up to the newest on every start, so an old database is upgraded
+in place). SQLite is put in WAL mode, so that `report` reads while the collector writes.
+Every event has an id chosen by the browser; storing one twice is a no-op, which is what
+makes a resend after a lost answer harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+TABLE = "engage_events"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+metadata = sa.MetaData()
+# What each column holds is in docs/analytics.md ("What the collector stores").
+events = sa.Table(
+    TABLE,
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("visitor", sa.String(128), nullable=False),
+    sa.Column("rule", sa.String(200)),
+    sa.Column("interaction", sa.String(200)),
+    sa.Column("arm", sa.String(16)),
+    sa.Column("time", sa.BigInteger, nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("currency", sa.String(8)),
+    sa.Column("name", sa.String(200)),
+    sa.Column("split", sa.Float),
+    sa.Column("received", sa.BigInteger, nullable=False),
+)
+COLUMNS = tuple(c.name for c in events.columns)
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 (the driver the `collect` extra installs)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; WAL stays consistent
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def open_store(url: str, *, migrate: bool = True) -> sa.Engine:
+    """An engine for `url` with the schema migrated to the newest version."""
+    engine = sa.create_engine(normalise_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def upgrade(engine: sa.Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def insert(engine: sa.Engine, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Store `rows`, skipping ids already stored; the number newly stored."""
+    batch = [dict(r) for r in rows]
+    if not batch:
+        return 0
+    dialect = engine.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(events).on_conflict_do_nothing(index_elements=["id"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(events).on_conflict_do_nothing(index_elements=["id"])
+    else:
+        raise ValueError(f"the collector stores into SQLite or PostgreSQL, not {dialect}")
+    with engine.begin() as connection:
+        result = connection.execute(statement, batch)
+    return max(result.rowcount, 0)
