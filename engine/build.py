@@ -4,7 +4,7 @@ Layout of OUT (everything is served from the folder that holds loader.js):
 
     loader.js, loader.js.map          the embed script, minified, and its source map
     web/                              worker.js (the build manifest inlined), observe.js,
-                                      ui.js, debug.js (each minified, with a .map next to
+                                      ui.js, debug.js, collect.js (each minified, with a .map next to
                                       it), panels.css, purify.min.js
     pyodide/<version>/                the Pyodide runtime (pyodide.mjs, pyodide.asm.mjs,
                                       pyodide.asm.wasm): a new version gets a new folder

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -154,11 +155,13 @@ class Collector:
         self.max_events = max_events
         self.rate = rate or RateLimit()
         self._engine: Any = None
+        self._opening = threading.Lock()
 
     @property
     def engine(self) -> Any:
-        if self._engine is None:
-            self._engine = store.open_store(self.db_url or os.environ.get("ENGAGE_COLLECT_DB", DEFAULT_DB))
+        with self._opening:  # the first requests may come at once; migrate once
+            if self._engine is None:
+                self._engine = store.open_store(self.db_url or os.environ.get("ENGAGE_COLLECT_DB", DEFAULT_DB))
         return self._engine
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
