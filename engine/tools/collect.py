@@ -18,13 +18,14 @@ run `python -m engine collect --db URL [--port P]` (uvicorn). Answers:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import os
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 import fastjsonschema
@@ -259,6 +260,27 @@ def call(app: Collector, method: str, body: bytes, headers: dict[str, str] | Non
     start = next(m for m in sent if m["type"] == "http.response.start")
     return (start["status"], {k.decode(): v.decode() for k, v in start["headers"]},
             b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))  # fmt: skip
+
+
+@contextlib.contextmanager
+def running(app: Collector, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve `app` with uvicorn from a background thread; yields its collect URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="engage collector", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the collector did not start")
+        time.sleep(0.02)
+    bound = server.servers[0].sockets[0].getsockname()
+    try:
+        yield f"http://{bound[0]}:{bound[1]}/engage/collect"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def main(argv: list[str]) -> int:

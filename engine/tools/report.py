@@ -273,7 +273,8 @@ def _since(text: str) -> int:
     return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp() * 1000)
 
 
-def main(argv: list[str], out: TextIO = sys.stdout) -> int:
+def main(argv: list[str], out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="python -m engine report", description="Results per rule from the collected events.")
     parser.add_argument("--db", required=True, help="sqlite:///FILE or postgresql://... (what `collect` writes)")
     parser.add_argument("--since", type=_since, default=0, help="only events from this day on (YYYY-MM-DD, UTC)")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from scipy import stats
 
 CONFIDENCE = 0.95
@@ -57,24 +56,28 @@ def enough_data(visitors_t: int, visitors_c: int, converted_t: int, converted_c:
 
 def lift(visitors_t: int, converted_t: int, visitors_c: int, converted_c: int) -> Lift:
     """Treatment minus control conversion rate, with its 95% interval and p-value."""
-    t = np.repeat([1.0, 0.0], [converted_t, visitors_t - converted_t])
-    c = np.repeat([1.0, 0.0], [converted_c, visitors_c - converted_c])
     p_t, p_c = converted_t / visitors_t, converted_c / visitors_c
     if (converted_t in (0, visitors_t)) and (converted_c in (0, visitors_c)):
         # No variance in either arm: the test is undefined; the difference is exact.
         diff = p_t - p_c
         return Lift(diff, (diff, diff), 1.0 if diff == 0 else 0.0, diff / p_c if p_c else None, None)
-    test = stats.ttest_ind(t, c, equal_var=False)
-    ci = test.confidence_interval(CONFIDENCE)
+    # The sample variance of n visitors' 0/1 outcomes, k of them 1.
+    var_t = p_t * (1 - p_t) * visitors_t / (visitors_t - 1)
+    var_c = p_c * (1 - p_c) * visitors_c / (visitors_c - 1)
+    test = stats.ttest_ind_from_stats(p_t, math.sqrt(var_t), visitors_t, p_c, math.sqrt(var_c), visitors_c, equal_var=False)
+    # Its interval: Welch's standard error and Welch-Satterthwaite degrees of freedom.
+    a, b = var_t / visitors_t, var_c / visitors_c
+    df = (a + b) ** 2 / (a**2 / (visitors_t - 1) + b**2 / (visitors_c - 1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) * math.sqrt(a + b)
     relative = relative_interval = None
     if p_c > 0:
         # Delta method for (mean_t / mean_c) - 1.
-        var_t, var_c = float(np.var(t, ddof=1)), float(np.var(c, ddof=1))
         se = math.sqrt(var_t / (visitors_t * p_c**2) + var_c * p_t**2 / (visitors_c * p_c**4))
         z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
         relative = p_t / p_c - 1
         relative_interval = (relative - z * se, relative + z * se)
-    return Lift(p_t - p_c, (float(ci.low), float(ci.high)), float(test.pvalue), relative, relative_interval)
+    diff = p_t - p_c
+    return Lift(diff, (diff - half, diff + half), float(test.pvalue), relative, relative_interval)
 
 
 def sample_ratio(visitors_t: int, visitors_c: int, split: float) -> float | None:
