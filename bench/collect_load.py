@@ -2,23 +2,27 @@
 
     python bench/collect_load.py [--events 20000] [--batch 20] [--clients 8] [--db URL]
 
-Starts `engine.collect` under uvicorn on 127.0.0.1 (SQLite in a temp folder unless --db),
-posts `--events` events in batches of `--batch` from `--clients` threads (one keep-alive
-connection each, as browsers reuse theirs), then counts the rows. Prints events/s and the
+Starts `python -m engine collect` (uvicorn, its own process) on 127.0.0.1 with SQLite in a
+temp folder unless --db, posts `--events` events in batches of `--batch` from `--clients`
+threads (one keep-alive connection each, as browsers reuse theirs), then counts the rows. Prints events/s and the
 request latency (median, p95). docs/performance.md has this machine's figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 import sqlalchemy as sa
 
 from engine.tools import store
-from engine.tools.collect import create_app, running
 
 T0 = 1_795_424_400_000
 
@@ -87,6 +90,30 @@ def stored(db: str) -> int:
         return int(connection.execute(sa.select(sa.func.count()).select_from(store.events)).scalar_one())
 
 
+@contextlib.contextmanager
+def collector_process(db: str) -> Iterator[str]:
+    """`python -m engine collect` on a free loopback port; yields its collect URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "engine", "collect", "--db", db, "--port", str(port)],
+                               cwd=Path(__file__).parents[1], stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the collector did not start: {process.stderr.read().decode() if process.stderr else ''}") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/engage/collect"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20000)
@@ -96,7 +123,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = args.db or f"sqlite:///{folder}/events.db"
-        with running(create_app(db)) as url:
+        with collector_process(db) as url:
             result = post(url, make_events(args.events), args.batch, args.clients)
         result["stored"] = stored(db)
     print(json.dumps(result, indent=2))
