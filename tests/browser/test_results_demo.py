@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from engine.engine import _bucket
 from engine.serve import start_server
 from engine.tools import report, store
-from engine.tools.collect import create_app
+from engine.tools.collect import Collector, create_app
 from tests.browser.demo_helpers import DEMO, Demo
 from tests.browser.test_controls_demo import NOTHING_STORED, STORAGE, visitor_state
 
@@ -49,8 +49,28 @@ RECORD = """
 """
 
 
+class Switch:
+    """The collector, or 503 for every request while `down` (counted in `refused`)."""
+
+    def __init__(self, app: Collector) -> None:
+        self.app, self.down, self.refused = app, False, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not self.down:
+            return await self.app(scope, receive, send)
+        self.refused += 1
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+        await send({"type": "http.response.body", "body": b"collector down"})
+        return None
+
+
 @pytest.fixture(scope="module")
-def collect_site(tmp_path_factory: pytest.TempPathFactory, demo_engage: Path) -> Iterator[tuple[str, str]]:
+def switch() -> Switch:
+    return Switch(create_app())
+
+
+@pytest.fixture(scope="module")
+def collect_site(tmp_path_factory: pytest.TempPathFactory, demo_engage: Path, switch: Switch) -> Iterator[tuple[str, str]]:
     """(base URL, database URL): the demo with data-collect on every loader tag."""
     root = tmp_path_factory.mktemp("collect")
     site = root / "site"
@@ -59,7 +79,8 @@ def collect_site(tmp_path_factory: pytest.TempPathFactory, demo_engage: Path) ->
         text = page.read_text(encoding="utf-8")
         page.write_text(text.replace('<script src="/engage/loader.js"', '<script src="/engage/loader.js" data-collect="/engage/collect"'), encoding="utf-8")
     db = f"sqlite:///{root / 'events.db'}"
-    server = start_server(site, demo_engage, collect=create_app(db))
+    switch.app.db_url = db
+    server = start_server(site, demo_engage, collect=switch)
     yield server.url, db
     server.stop()
 
@@ -187,3 +208,44 @@ def test_consent_mode_sends_nothing_before_consent_then_everything(
     with store.open_store(db).connect() as connection:
         stored = connection.execute(sa.select(store.events).where(store.events.c.name == "consent-test")).mappings().all()
     assert [(r["visitor"], r["value"]) for r in stored] == [(visitor_id, 5.0)]
+
+
+def test_failed_sends_are_kept_in_the_journal_and_sent_once_from_the_next_page(
+    demo_factory: Callable[..., Demo], collect_site: tuple[str, str], switch: Switch
+) -> None:
+    base, db = collect_site
+    demo = demo_factory(base=base, init=RECORD)
+    demo.storage(demo_agents="3", **{"engage:state": stored_visitor(True, "journal")})
+    switch.down, switch.refused = True, 0
+    demo.open("category.html#phone-z-fold")
+    demo.wait_event("control", rule=RULE)
+    demo.page.evaluate("engage.push({type: 'conversion', value: 7, currency: 'EUR', name: 'journal-test'})")
+    demo.advance(5)  # the batch is sent and refused: kept, retried later
+    demo.page.wait_for_function("window.__collectPosts.length > 0")
+    journal = json.loads(demo.page.evaluate("localStorage.getItem('engage:collect')"))
+    kept = {e["id"]: e["event"] for e in journal["events"]}
+    assert sorted(kept.values()) == ["engage_control", "engage_conversion"]
+    demo.advance(5)  # the retry, 5 s later, is refused as well
+    demo.page.wait_for_function("window.__collectPosts.length > 1")
+    # Leaving the page: the beacon is refused too.
+    demo.page.goto(demo.base + "api/queues/sales.json")
+    deadline = time.monotonic() + 10
+    while switch.refused < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The first send, its retry, a fetch as the tab is hidden, the beacon at pagehide.
+    assert switch.refused == 4
+    with store.open_store(db).connect() as connection:
+        assert not connection.execute(sa.select(store.events).where(store.events.c.id.in_(list(kept)))).all()
+
+    # The collector is back; the next page sends the journal, and once only.
+    switch.down = False
+    demo.open("index.html")
+    demo.advance(1)  # the resend is a timer of 0 s: page.clock runs it
+    demo.page.wait_for_function("!localStorage.getItem('engage:collect')", timeout=15_000)
+    demo.open("category.html")  # a third page: nothing left to resend
+    demo.idle()
+    with store.open_store(db).connect() as connection:
+        stored = connection.execute(sa.select(store.events.c.id, store.events.c.event).where(store.events.c.id.in_(list(kept)))).all()
+        visitor = connection.execute(sa.select(store.events.c.visitor).where(store.events.c.name == "journal-test")).scalar_one()
+    assert dict(stored) == kept
+    assert visitor.startswith("journal")
