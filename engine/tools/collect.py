@@ -18,6 +18,7 @@ run `python -m engine collect --db URL [--port P]` (uvicorn). Answers:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import math
@@ -157,6 +158,10 @@ class Collector:
         self.rate = rate or RateLimit()
         self._engine: Any = None
         self._opening = threading.Lock()
+        # Group commit: batches that arrive while one transaction runs share the next one.
+        self._waiting: list[tuple[list[dict[str, Any]], concurrent.futures.Future[int]]] = []
+        self._writing = False
+        self._queue_lock = threading.Lock()
 
     @property
     def engine(self) -> Any:
@@ -182,15 +187,38 @@ class Collector:
             if wait:
                 raise Reject(429, f"too many events from one visitor; retry in {math.ceil(wait)} s",
                              ((b"retry-after", str(math.ceil(wait)).encode()),))  # fmt: skip
-            stored = await asyncio.to_thread(self.store, batch)
+            stored = await self.store(batch)
         except Reject as r:
             return await _answer(send, r.status, {"error": r.reason}, r.headers)
         return await _answer(send, 200, {"stored": stored, "duplicates": len(batch) - stored})
 
-    def store(self, batch: list[dict[str, Any]]) -> int:
+    async def store(self, batch: list[dict[str, Any]]) -> int:
+        """Store one batch; the number of events not stored before."""
         received = int(time.time() * 1000)
         rows = [{c: event.get(c) for c in store.COLUMNS} | {"received": received} for event in batch]
-        return store.insert(self.engine, rows)
+        done: concurrent.futures.Future[int] = concurrent.futures.Future()
+        with self._queue_lock:
+            self._waiting.append((rows, done))
+            start, self._writing = not self._writing, True
+        if start:
+            threading.Thread(target=self._write, name="engage collector writer", daemon=True).start()
+        return await asyncio.wrap_future(done)
+
+    def _write(self) -> None:
+        while True:
+            with self._queue_lock:
+                jobs, self._waiting = self._waiting, []
+                if not jobs:
+                    self._writing = False
+                    return
+            try:
+                counts = store.insert_batches(self.engine, [rows for rows, _ in jobs])
+            except Exception as exc:
+                for _, done in jobs:
+                    done.set_exception(exc)
+            else:
+                for (_, done), count in zip(jobs, counts, strict=True):
+                    done.set_result(count)
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes:
         for name, value in scope.get("headers", ()):

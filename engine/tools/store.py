@@ -9,7 +9,7 @@ makes a resend after a lost answer harmless.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,11 @@ def upgrade(engine: sa.Engine) -> None:
 
 def insert(engine: sa.Engine, rows: Iterable[Mapping[str, Any]]) -> int:
     """Store `rows`, skipping ids already stored; the number newly stored."""
-    batch = [dict(r) for r in rows]
-    if not batch:
-        return 0
+    return insert_batches(engine, [list(rows)])[0]
+
+
+def insert_batches(engine: sa.Engine, batches: Sequence[Sequence[Mapping[str, Any]]]) -> list[int]:
+    """Store several batches in one transaction; per batch, the number newly stored."""
     dialect = engine.dialect.name
     if dialect == "postgresql":
         statement: Any = postgresql.insert(events).on_conflict_do_nothing(index_elements=["id"])
@@ -90,6 +92,8 @@ def insert(engine: sa.Engine, rows: Iterable[Mapping[str, Any]]) -> int:
         statement = sqlite.insert(events).on_conflict_do_nothing(index_elements=["id"])
     else:
         raise ValueError(f"the collector stores into SQLite or PostgreSQL, not {dialect}")
+    stored = []
     with engine.begin() as connection:
-        result = connection.execute(statement, batch)
-    return max(result.rowcount, 0)
+        for batch in batches:
+            stored.append(max(connection.execute(statement, [dict(r) for r in batch]).rowcount, 0) if batch else 0)
+    return stored

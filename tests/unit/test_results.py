@@ -280,3 +280,24 @@ def test_load_a_thousand_events_a_second_with_no_loss(tmp_path: Path) -> None:
     assert result["events_per_second"] >= 1000, result
     with store.open_store(db, migrate=False).connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(store.events)).scalar_one() == 5000
+
+
+def test_python_m_engine_collect_serves_post_engage_collect(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import urllib.error
+
+    from bench.collect_load import collector_process
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    with collector_process(db) as url:
+        assert url.endswith("/engage/collect")
+        with urllib.request.urlopen(urllib.request.Request(url, body(event(1)), method="POST")) as answer:
+            assert (answer.status, json.loads(answer.read())) == (200, {"stored": 1, "duplicates": 0})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, b"[]", method="POST"))
+        assert refused.value.code == 400
+    assert [r["id"] for r in rows(db)] == ["event-0001"]
+    bad = subprocess.run([sys.executable, "-m", "engine", "collect", "--db", "nosuchdb://x"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert bad.returncode == 1 and "engine collect: error: cannot open nosuchdb://x" in bad.stderr
