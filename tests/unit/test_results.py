@@ -66,6 +66,9 @@ def test_a_batch_is_stored_once_however_often_it_is_sent(db: str) -> None:
     ]
     with store.open_store(db, migrate=False).connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    # What inserts address is what the migrations made.
+    columns = sa.inspect(store.open_store(db, migrate=False)).get_columns(store.TABLE)
+    assert tuple(c["name"] for c in columns) == store.COLUMNS
 
 
 @pytest.mark.parametrize(
