@@ -152,6 +152,16 @@ def _ci(ci: list[float] | None, pct: bool = True) -> str:
     return f"[{_pct(ci[0])}, {_pct(ci[1])}]" if pct else f"[{ci[0]:+.1%}, {ci[1]:+.1%}]"
 
 
+def _points(ci: list[float]) -> str:
+    return f"[{ci[0] * 100:+.2f}, {ci[1] * 100:+.2f}]"
+
+
+def _lift_line(entry: dict[str, Any]) -> str:
+    sig = "significant" if entry["significant"] else "not significant"
+    rel = f", relative {entry['relative_lift']:+.1%} {_ci(entry['relative_lift_ci'], False)}" if entry["relative_lift"] is not None else ""
+    return f"lift {entry['lift'] * 100:+.2f} points {_points(entry['lift_ci'])}{rel}, p = {entry['p_value']:.4f} ({sig} at 95%)"
+
+
 def render_text(report: list[dict[str, Any]], out: TextIO) -> None:
     if not report:
         print("No exposures recorded yet (no engage_show or engage_control events).", file=out)
@@ -166,10 +176,7 @@ def render_text(report: list[dict[str, Any]], out: TextIO) -> None:
             if entry["note"]:
                 print(f"   lift: {entry['note']}", file=out)
             else:
-                sig = "significant" if entry["significant"] else "not significant"
-                rel = f", relative {entry['relative_lift']:+.1%} {_ci(entry['relative_lift_ci'], False)}" if entry["relative_lift"] is not None else ""
-                print(f"   lift {entry['lift'] * 100:+.2f} points {_ci(entry['lift_ci'])}{rel}, "
-                      f"p = {entry['p_value']:.4f} ({sig} at 95%)", file=out)  # fmt: skip
+                print(f"   {_lift_line(entry)}", file=out)
             if entry["srm"] is not None:
                 verdict = "MISMATCH: the arms are not split as configured; do not trust the lift" if entry["srm"] else "ok"
                 print(f"   sample ratio (control {entry['split']:.0%} expected): p = {entry['srm_p_value']:.4f}, {verdict}", file=out)
@@ -223,7 +230,10 @@ def _trend(entry: dict[str, Any]) -> str:
         if points:
             parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{COLOURS[arm]}" stroke-width="2"><title>{arm}</title></polyline>')
     parts.append(f'<text x="{pad}" y="{h + 18}">{days[0]["day"]}</text><text x="{w - 10}" y="{h + 18}" text-anchor="end">{days[-1]["day"]}</text>')
-    parts.append(f'<text x="{pad}" y="12">{_pct(top)}</text></svg>')
+    parts.append(f'<text x="{pad}" y="12">{_pct(top)}</text>')
+    for i, arm in enumerate(ARMS):
+        parts.append(f'<text x="{w - 10}" y="{14 + i * 16}" text-anchor="end" fill="{COLOURS[arm]}">{arm}</text>')
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -243,9 +253,10 @@ def render_html(report: list[dict[str, Any]]) -> str:
             if entry["note"]:
                 verdict = f'<p class="note">{e(entry["note"])}</p>'
             else:
-                sig = "significant" if entry["significant"] else "not significant"
-                verdict = (f"<p>Lift <b>{entry['lift'] * 100:+.2f} points</b> {_ci(entry['lift_ci'])}, "
-                           f"p = {entry['p_value']:.4f} ({sig} at 95%)</p>")  # fmt: skip
+                line = _lift_line(entry)
+                verdict = f"<p><b>{e(line[0].upper() + line[1:])}</b></p>"
+            if entry["srm"] is False:
+                verdict += f"<p>Sample ratio as configured (control {entry['split']:.0%}; p = {entry['srm_p_value']:.4f}).</p>"
             if entry["srm"]:
                 verdict += f'<p class="bad">Sample ratio mismatch (p = {entry["srm_p_value"]:.5f}): the arms are not split as configured; do not trust the lift.</p>'
         items = "".join(
@@ -256,8 +267,9 @@ def render_html(report: list[dict[str, Any]]) -> str:
         bars = _bars(entry) if any(entry["visitors"].values()) else ""
         sections.append(
             f"<section><h2>{e(entry['rule'])}</h2><table><tr><th>arm</th><th>visitors</th><th>converted</th>"
-            f"<th>conversions</th><th>value</th><th>conversion rate (95%)</th></tr>{rows}</table>{verdict}{bars}"
-            f"{_trend(entry)}<table><tr><th>interaction</th><th>exposed visitors</th><th>shown</th><th>clicked</th>"
+            f"<th>conversions</th><th>value</th><th>conversion rate (95%)</th></tr>{rows}</table>{verdict}"
+            f"<h3>Conversion rate by arm, with its 95% interval</h3>{bars}"
+            f"<h3>Daily conversion rate, by day of first exposure</h3>{_trend(entry)}<table><tr><th>interaction</th><th>exposed visitors</th><th>shown</th><th>clicked</th>"
             f"<th>chats</th><th>declined</th><th>surveys</th></tr>{items}</table></section>"
         )
     body = "".join(sections) or "<p>No exposures recorded yet.</p>"

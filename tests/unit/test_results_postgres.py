@@ -91,3 +91,5 @@ def test_the_same_report_from_postgresql_as_from_sqlite(database: str, tmp_path:
     (entry,) = from_pg
     assert sum(entry["visitors"].values()) == 600 and entry["lift"] is not None
     assert len(entry["daily"]) == 5  # 600 visitors, one every 10 minutes
+    page = report.render_html(from_pg)
+    assert page.count("<polyline") == 2 and "2026-11-25" in page  # the daily trend, one line per arm
