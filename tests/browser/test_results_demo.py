@@ -205,6 +205,13 @@ def test_consent_mode_sends_nothing_before_consent_then_everything(
     assert event == {"event": "engage_conversion", "visitor": visitor_id, "rule": None, "interaction": None,
                      "arm": None, "value": 5, "currency": "EUR", "name": "consent-test"}  # fmt: skip
     demo.page.wait_for_function("!localStorage.getItem('engage:collect')")  # confirmed: the journal is empty
+    # Consent withdrawn before the next batch went out: it is dropped, with its journal.
+    demo.page.evaluate("engage.push({type: 'conversion', value: 6, currency: 'EUR', name: 'consent-test'})")
+    assert "engage:collect" in demo.page.evaluate(STORAGE)["localStorage"]
+    demo.page.evaluate("engage.push({type: 'consent', granted: false})")
+    demo.advance(6)
+    assert len(demo.page.evaluate("window.__collectPosts")) == 1
+    assert "engage:collect" not in demo.page.evaluate(STORAGE)["localStorage"]
     with store.open_store(db).connect() as connection:
         stored = connection.execute(sa.select(store.events).where(store.events.c.name == "consent-test")).mappings().all()
     assert [(r["visitor"], r["value"]) for r in stored] == [(visitor_id, 5.0)]
