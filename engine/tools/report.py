@@ -296,11 +296,15 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$-]*)*", args.table):
         parser.error(f"--table {args.table!r}: give a table or view name such as engage_events or dataset.engage_events")
+    url = sa.make_url(store.normalise_url(args.db))
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        print(f"engine report: error: {url.database} does not exist; give the --db that `collect` writes to", file=sys.stderr)
+        return 1
     try:
         engine = store.open_store(args.db, migrate=False)
         report = results(engine, args.since, args.table)
     except sa.exc.SQLAlchemyError as exc:
-        print(f"engine report: error: cannot read {args.table} in {args.db}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(f"engine report: error: cannot read {args.table} in {args.db}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}; is this the database `collect` writes to?", file=sys.stderr)
         return 1
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")

@@ -269,6 +269,9 @@ def test_cli_report_json_text_and_a_self_contained_html_page(tmp_path: Path, cap
     assert cli(["report", "--db", db]) == 0
     text = capsys.readouterr().out
     assert "== Cart help" in text and "lift " in text and "sample ratio" in text
+    missing = tmp_path / "missing.db"
+    assert cli(["report", "--db", f"sqlite:///{missing}"]) == 1
+    assert "missing.db does not exist" in capsys.readouterr().err and not missing.exists()
     with pytest.raises(SystemExit):
         cli(["report", "--db", db, "--table", "x; drop table y"])
     assert "give a table or view name" in capsys.readouterr().err
