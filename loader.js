@@ -15,7 +15,7 @@
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
-  var worker, held, obs, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
+  var worker, held, obs, collectP, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
   var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
   var queue = [], waiters = [], chain = Promise.resolve(), timers = [], reported = {};
   var watch = {selectors: [], customPaths: [], nextTickAt: null}, lastState = null, lastTrace = null, lastWritten;
@@ -130,6 +130,7 @@
     try { d = JSON.parse(JSON.stringify(item)); } catch (e) { /* reported below */ }
     if (!d || typeof d !== "object" || Array.isArray(d)) return report("engage.push expects a plain object such as {type: \"cart\", total: 120}");
     if (d.type === "consent" && consentNeeded) setConsent(d.granted === true);
+    later(collectP, function (c) { c.push(d); });  // data-collect: conversions, consent
     send(fresh(d.type === "queueStatus"
       ? {type: "queueStatus", now: Date.now(), queueKey: d.queueKey, agentsAvailable: d.agentsAvailable, queueLength: d.queueLength}
       : {type: "push", now: Date.now(), data: d}));
@@ -379,6 +380,9 @@
       .catch(function (e) { report("cannot install lpTag.sdes (web/lptag.js): " + msgOf(e)); });
     on("pagehide", function () { left = true; journal(); });
     on("pageshow", function (e) { if (e.persisted) { left = false; journal(true); } });
+    if (attr("data-collect")) collectP = import(new URL("web/collect.js", script.src).href).then(function (m) {
+      return m.createCollector({url: attr("data-collect"), consent: function () { return consent; }, state: function () { return lastState; }, config: function () { return cfg; }, report: report});
+    }, function (e) { report("cannot load web/collect.js (data-collect): " + msgOf(e)); });
     if (prior) prior.forEach(function (item) { api.push(item); });  // sent at boot, in order
     if (attr("data-eager") !== null || D.readyState === "complete") boot();
     else W.addEventListener("load", guard(boot), {once: true});

@@ -5,6 +5,8 @@
     python -m engine device < user-agents.txt       desktop / mobile / tablet per line
     python -m engine build OUT/ [--config FILE]     write the self-hosted folder to copy
     python -m engine serve [--port 8000]            build and serve the demo shop
+    python -m engine collect --db URL [--port P]    store the events loader.js sends (data-collect)
+    python -m engine report --db URL [--json]       results per rule: conversions, lift, intervals
 """
 
 from __future__ import annotations
@@ -106,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("device", help="classify user agents read one per line from stdin")
     sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
     sub.add_parser("serve", help="build and serve the demo shop", add_help=False)
+    sub.add_parser("collect", help="store the events loader.js sends (data-collect)", add_help=False)
+    sub.add_parser("report", help="results per rule: conversions, lift, intervals", add_help=False)
+    if args and args[0] in ("collect", "report"):
+        from engine.tools import collect, report
+
+        return (collect if args[0] == "collect" else report).main(args[1:])
     if args and args[0] in ("build", "serve"):
         from engine import build, serve
 

@@ -4,7 +4,7 @@ Layout of OUT (everything is served from the folder that holds loader.js):
 
     loader.js, loader.js.map          the embed script, minified, and its source map
     web/                              worker.js (the build manifest inlined), observe.js,
-                                      ui.js, debug.js (each minified, with a .map next to
+                                      ui.js, debug.js, collect.js (each minified, with a .map next to
                                       it), panels.css, purify.min.js
     pyodide/<version>/                the Pyodide runtime (pyodide.mjs, pyodide.asm.mjs,
                                       pyodide.asm.wasm): a new version gets a new folder
@@ -104,7 +104,8 @@ _SITE_EXCLUDE = re.compile(
 # zone folder is a package, imported when a zone in it is first read); the build-only
 # modules of the repository do not ship at all.
 _SITE_ALWAYS = ("engine", "tzdata")
-_BUILD_ONLY = ("engine/__main__.py", "engine/build.py", "engine/serve.py")
+_BUILD_ONLY = ("engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py")
+_BUILD_ONLY_DIRS = ("engine/tools/",)
 # Line numbers in standard-library frames of a traceback; without them every instruction
 # maps to its function's first line, which makes the compiled standard library smaller.
 _STDLIB_EXACT_LINES = False
@@ -620,7 +621,7 @@ def site_sources(project: Project, python_version: str) -> dict[str, bytes]:
     files = {
         arcname: source.read_bytes()
         for arcname, source in _package_files(project)
-        if arcname not in _BUILD_ONLY and not arcname.startswith("engine/tools/")
+        if arcname not in _BUILD_ONLY and not arcname.startswith(_BUILD_ONLY_DIRS)
     }
     if "engine/__init__.py" not in files:
         raise BuildError(

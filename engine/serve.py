@@ -56,6 +56,7 @@ PLAYGROUND_CSP = (
 CSP_HEADERS = {"Content-Security-Policy": STRICT_CSP}
 CSP_PATH_HEADERS = {"/playground.html": {"Content-Security-Policy": PLAYGROUND_CSP}}
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
+COLLECT_PATH = f"{ENGAGE_PREFIX}/collect"  # where a collector (`collect=`) answers
 
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -84,9 +85,11 @@ class _Handler(SimpleHTTPRequestHandler):
         headers: Mapping[str, str] | None = None,
         path_headers: Mapping[str, Mapping[str, str]] | None = None,
         immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
+        collect: Any = None,
         **kwargs: Any,
     ) -> None:
         self.engage_dir = engage_dir
+        self.collect = collect
         self.log_errors = log_errors
         self.extra_headers = dict(headers or {})
         self.path_headers = path_headers or {}
@@ -110,6 +113,21 @@ class _Handler(SimpleHTTPRequestHandler):
             finally:
                 self.directory = root
         return super().translate_path(path)
+
+    def do_POST(self) -> None:
+        """POST /engage/collect goes to the collector's ASGI app (engine/tools/collect.py)."""
+        if self.collect is None or self.path.split("?", 1)[0] != COLLECT_PATH:
+            self.send_error(404)
+            return
+        from engine.tools.collect import call
+
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, headers, payload = call(self.collect, "POST", body, dict(self.headers.items()))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
 
     def end_headers(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -173,13 +191,15 @@ def make_server(
     headers: Mapping[str, str] | None = None,
     path_headers: Mapping[str, Mapping[str, str]] | None = None,
     immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
+    collect: Any = None,
 ) -> ThreadingHTTPServer:
     """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/.
 
     `headers` are sent with every response (e.g. {"Content-Security-Policy": STRICT_CSP}),
     except that a URL path in `path_headers` gets its own values for the names it lists
     (CSP_HEADERS and CSP_PATH_HEADERS are what --csp sends); paths starting with one of
-    `immutable` are cached for a year.
+    `immutable` are cached for a year. `collect` (engine.tools.collect.create_app(url))
+    answers POST /engage/collect.
     """
     if not Path(site_dir).is_dir():
         raise FileNotFoundError(f"cannot serve {site_dir}: no such folder")
@@ -191,6 +211,7 @@ def make_server(
         headers=headers,
         path_headers=path_headers,
         immutable=immutable,
+        collect=collect,
     )
     return _Server((host, port), handler)
 
@@ -204,11 +225,12 @@ def start_server(
     headers: Mapping[str, str] | None = None,
     path_headers: Mapping[str, Mapping[str, str]] | None = None,
     immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
+    collect: Any = None,
 ) -> StaticServer:
     """Serve `site_dir` from a background thread; port 0 picks a free port."""
     server = make_server(
         site_dir, engage_dir, host, port, headers=headers, path_headers=path_headers,
-        immutable=immutable,
+        immutable=immutable, collect=collect,
     )  # fmt: skip
     thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
     thread.start()

@@ -88,7 +88,10 @@ function action(send, kind, d, next) {
   const f = {type: "action", now: Date.now(), action: kind, interaction: d.interaction, rule: d.rule};
   if (next) f.next = next;
   send(f);
-  if (kind !== "shown") layer(kind === "chatStarted" ? "chat_started" : kind, {rule: d.rule, interaction: d.interaction, next: next || null});
+  if (kind === "shown") return;
+  const name = kind === "chatStarted" ? "chat_started" : kind, det = {rule: d.rule, interaction: d.interaction, next: next || null};
+  emit(name, det);  // engage:clicked, engage:closed, engage:chat_started (web/collect.js counts them)
+  layer(name, det);
 }
 
 async function showDecision(send, d) {

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PUSH_TYPES = ("cart", "viewedProduct", "error", "serviceActivity", "section", "flowStep", "purchase")
 # Push types the engine or the loader handle before a push reaches on_push; listed so a
 # typo in one of them gets a "did you mean".
-OTHER_PUSH_TYPES = ("login", "consent", "queueStatus")
+OTHER_PUSH_TYPES = ("login", "consent", "queueStatus", "conversion")
 
 EXAMPLES = {
     "cart": '{type: "cart", total: 120, currency: "EUR", products: [{name: "Phone X", sku: "PX-1", '
@@ -56,6 +56,8 @@ def on_push(state: dict[str, Any], config: Config, data: Mapping[str, Any], now:
     kind = data.get("type")
     if kind is None:
         return PushOutcome(False, ("type", f'missing "type"; give one of: {", ".join(PUSH_TYPES + OTHER_PUSH_TYPES)}'))
+    if kind == "conversion":
+        return PushOutcome(False)  # for web/collect.js (data-collect); rules do not read it
     if kind not in PUSH_TYPES:
         return PushOutcome(False, ("type", unknown("push type", kind, list(PUSH_TYPES + OTHER_PUSH_TYPES))))
     data, problem = _check_push(kind, data)

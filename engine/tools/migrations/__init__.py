@@ -1,0 +1,1 @@
+"""Alembic migrations of the events table (engine.tools.store runs them)."""
