@@ -858,8 +858,11 @@ def _package_files(project: Project) -> list[tuple[str, Path]]:
     listed = {REPO / p.replace(".", "/") for p in project.packages}
     # A Python folder missing from pyproject would work in CPython tests (they import the
     # source tree) and then be missing in the browser; catch it here instead.
+    prebuilt = REPO / "engine" / "tools" / PREBUILT  # data, made by prebuild()
     for folder in sorted({p.parent for p in (REPO / "engine").rglob("*.py")}):
-        if "__pycache__" not in folder.parts and folder not in listed:
+        if "__pycache__" in folder.parts or folder.is_relative_to(prebuilt):
+            continue
+        if folder not in listed:
             raise BuildError(
                 f"{folder.relative_to(REPO)}/ holds Python files but is not listed in "
                 "[tool.setuptools] packages in pyproject.toml, so it would be missing from "
