@@ -13,7 +13,8 @@ Layout of OUT (everything is served from the folder that holds loader.js):
     pyodide/site-<sha256>.zip         the engine and its pure-Python dependencies, .pyc
     pyodide/fallback-<sha256>.zip     everything the trimmed zips left out, as source: fetched
                                       only if some import needs it (never, normally)
-    manifest.json                     what worker.js was built with (names, sha256)
+    manifest.json                     what worker.js was built with (names, sha256), and the
+                                      engine, Pyodide and package versions with sha256
     wheels/, pyodide/<version>/python_stdlib.zip, pyodide/<version>/pyodide-lock.json
                                       a standard Pyodide distribution of the engine, for
                                       pages that run it under loadPyodide or PyScript
@@ -34,11 +35,20 @@ with a source map that embeds the original source, so the loader stays within it
 budget and a site owner can still debug the readable code; `--no-minify` copies them as
 they are. The repository keeps the readable sources.
 
-The build needs a repository checkout and Node.js: the runtime files and esbuild come
-from `node_modules/` (fetched with npm on first use) and the wheels from PyPI (cached under
-`.cache/wheels/`); the compiled zips are cached under `.cache/runtime/`. The browser gets
-exactly the dependency versions installed in the Python running the build, so CPython
-tests and the browser run the same code.
+Where the inputs come from (`Source`): an installed package (pip install engage-engine)
+needs neither this repository nor Node.js. Its wheel carries loader.js and web/ minified
+with their source maps, DOMPurify, the compiled zips and the engine's browser wheel, made
+by the wheel's build step (`prebuild`, run by setup.py; engine/tools/prebuilt/). The
+Pyodide runtime and the dependency wheels are downloaded once over HTTPS, checked against
+the pins shipped in the package (the npm tarball's sha512 integrity, each wheel's sha256
+in engine/tools/browser-wheels.json) and cached in the user's cache directory
+(engine/tools/fetch.py); `--runtime DIR` or ENGAGE_RUNTIME names an unpacked runtime
+instead. A checkout builds from its sources: esbuild and Pyodide from node_modules/
+(fetched with npm on first use), the compiled zips cached under .cache/runtime/; it checks
+that the installed dependency versions are the pinned ones, so CPython tests and the
+browser run the same code. Either way the folder gets NAME.br and NAME.gz beside each
+file above 1 KB (engine/tools/compress.py), and two builds of the same inputs are
+byte-identical.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
 beside every file larger than MIN_SIZE, so a static server sends them as they are
 (nginx `brotli_static`/`gzip_static`, Caddy `precompressed`, Apache MultiViews, an S3
 upload with `Content-Encoding`, Netlify) instead of compressing on every request or not at
-all. A copy that would not be smaller (an already deflated wheel) is not written. Both
-formats are written deterministically (no timestamps), so a rebuild gives the same bytes.
+all. Every such file gets both copies, even one that hardly shrinks (a deflated wheel),
+so a server set up for precompressed files always finds them. Both formats are written
+deterministically (no timestamps), so a rebuild gives the same bytes.
 
 `visit_report(folder)` sums what a visitor downloads on a first visit and on a return
 visit, raw, gzip and brotli (`python -m engine build --report`).
@@ -55,9 +56,8 @@ def precompress(folder: Path, cache: Path | None = None) -> int:
                 packed = compress(data, suffix)
                 if cached is not None:
                     write_atomically(cached, packed)
-            if len(packed) < len(data):
-                path.with_name(path.name + suffix).write_bytes(packed)
-                written += 1
+            path.with_name(path.name + suffix).write_bytes(packed)
+            written += 1
     return written
 
 

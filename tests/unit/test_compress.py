@@ -18,8 +18,10 @@ from engine.tools.compress import MIN_SIZE, first_visit_files, precompress, visi
 def test_br_and_gz_beside_every_file_above_1_kb(tmp_path: Path) -> None:
     big = "const x = 1;\n" * 200
     (tmp_path / "a.js").write_text(big)
+    (tmp_path / "random.bin").write_bytes(bytes(range(256)) * 3 + bytes(300))
     (tmp_path / "small.js").write_text("x" * MIN_SIZE)
-    assert precompress(tmp_path, tmp_path.parent / "cache") == 2
+    assert precompress(tmp_path, tmp_path.parent / "cache") == 4
+    assert (tmp_path / "random.bin.br").is_file() and (tmp_path / "random.bin.gz").is_file()
     assert brotli.decompress((tmp_path / "a.js.br").read_bytes()).decode() == big
     assert gzip.decompress((tmp_path / "a.js.gz").read_bytes()).decode() == big
     assert not (tmp_path / "small.js.br").exists() and not (tmp_path / "small.js.gz").exists()
@@ -83,10 +85,12 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(two_builds: tuple[Path
     assert files == sorted(p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file())
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
-    # every file above 1 KB has its compressed copies, unless they would not be smaller
+    # every file above 1 KB has its compressed copies, none below
     for name in files:
         path = first / name
-        if path.suffix not in (".br", ".gz") and path.stat().st_size > MIN_SIZE and path.suffix != ".whl":
+        if path.suffix in (".br", ".gz"):
+            assert (first / name[:-3]).stat().st_size > MIN_SIZE, name
+        elif path.stat().st_size > MIN_SIZE:
             assert (first / f"{name}.br").is_file() and (first / f"{name}.gz").is_file(), name
 
 
