@@ -7,7 +7,8 @@ demo-site/rules.json as its config, and serves build/site/.
 
 Where the build left a precompressed copy beside a file (NAME.br, NAME.gz), it is sent
 instead when the request's Accept-Encoding allows it (brotli first), with
-`Content-Encoding` and `Vary: Accept-Encoding`, as nginx's brotli_static/gzip_static do.
+`Content-Encoding` and `Vary: Accept-Encoding`, as nginx's brotli_static/gzip_static do;
+a copy older than its file (the file was replaced after the build, as tests do) is not.
 Tests call `start_server()` to serve any folder on a free port from a background thread,
 optionally with a built engage folder mounted at /engage/.
 
@@ -139,7 +140,12 @@ class _Handler(SimpleHTTPRequestHandler):
         self.vary = False
         if not os.path.isfile(path):
             return super().send_head()
-        variants = [(c, path + s) for c, s in PRECOMPRESSED if os.path.isfile(path + s)]
+        # A copy older than its file is stale (the file was replaced after the build): unused.
+        modified = os.stat(path).st_mtime_ns
+        variants = [
+            (c, path + s) for c, s in PRECOMPRESSED
+            if os.path.isfile(path + s) and os.stat(path + s).st_mtime_ns >= modified
+        ]  # fmt: skip
         self.vary = bool(variants)
         accepted = accepted_encodings(self.headers.get("Accept-Encoding"))
         for coding, packed in variants:

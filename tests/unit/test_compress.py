@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import urllib.request
 from pathlib import Path
 
@@ -65,6 +66,13 @@ def test_server_sends_the_precompressed_copy_the_request_accepts(tmp_path: Path)
         assert "Content-Encoding" not in headers and body.decode() == text
         headers, body = get("plain.txt", "br")
         assert "Content-Encoding" not in headers and "Vary" not in headers
+        # a file replaced after the build: its stale copies are not sent
+        (tmp_path / "a.js").unlink()
+        (tmp_path / "a.js").write_text("replaced();\n" * 100)
+        os.utime(tmp_path / "a.js.br", ns=(0, 0))
+        os.utime(tmp_path / "a.js.gz", ns=(0, 0))
+        headers, body = get("a.js", "gzip, br")
+        assert "Content-Encoding" not in headers and body.decode().startswith("replaced();")
 
 
 @pytest.fixture(scope="module")
