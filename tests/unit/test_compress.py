@@ -130,3 +130,14 @@ def test_report_counts_first_and_return_visits(two_builds: tuple[Path, Path], ca
     assert main([str(built), "--report"]) == 0
     out = capsys.readouterr().out
     assert "first visit" in out and "return visit" in out and "brotli" in out
+
+
+def test_serve_dir_serves_that_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import serve as serve_module
+
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(serve_module, "build_demo", lambda demo, site: calls.append(("demo",)))
+    monkeypatch.setattr(serve_module, "serve", lambda *args, **kwargs: calls.append(args))
+    assert serve_module.main([str(tmp_path), "--port", "0"]) == 0
+    assert calls == [(tmp_path, None, "127.0.0.1", 0)]  # no demo built
+    assert serve_module.main([str(tmp_path / "missing")]) == 1
