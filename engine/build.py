@@ -344,7 +344,7 @@ def engine_version() -> str:
 # --------------------------------------------------------------------------- where inputs come from
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
     """Where the build takes its inputs: a checkout of the repository (it minifies and
     compiles with Node.js, from node_modules/) or an installed package (it takes what the
