@@ -100,3 +100,19 @@ def test_wheels_are_checked_against_their_sha256(tmp_path: Path, monkeypatch: py
         path = fetch.pinned_wheel(pin)
     assert path.read_bytes() == b"wheel bytes"
     assert fetch.pinned_wheel(pin) == path  # from the cache, the server gone
+
+
+def test_build_takes_the_runtime_from_the_option_or_says_what_is_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.build import REPO, main
+
+    runtime = REPO / "node_modules" / "pyodide"
+    assert main([str(tmp_path / "a"), "--runtime", str(runtime), "--no-compress"]) == 0
+    version = json.loads((runtime / "package.json").read_text())["version"]
+    assert (tmp_path / "a" / "pyodide" / version / "pyodide.asm.wasm").read_bytes() == (runtime / "pyodide.asm.wasm").read_bytes()
+    monkeypatch.setenv(fetch.RUNTIME_ENV, str(tmp_path / "empty"))
+    assert main([str(tmp_path / "b"), "--no-compress"]) == 1
+    error = capsys.readouterr().err
+    assert f"engine build: error: {tmp_path / 'empty'} is not an unpacked Pyodide {version} runtime" in error
+    assert not (tmp_path / "b").exists()
