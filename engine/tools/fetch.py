@@ -168,7 +168,13 @@ def pyodide_runtime(pin: NpmPin, override: Path | None = None) -> Path:
             (staging / name).write_bytes(member.read())
     (staging / ".integrity").write_text(pin.integrity)
     shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
+    try:
+        staging.rename(folder)
+    except OSError:
+        # Another build unpacked it at the same moment: use theirs.
+        shutil.rmtree(staging, ignore_errors=True)
+        if not runtime_complete(folder, pin.version):
+            raise
     return folder
 
 
