@@ -75,11 +75,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import engine
 from engine.tools import compress as compression
 from engine.tools import fetch
 from engine.tools.lock import WHEELS_LOCK, locked_wheels
 
-REPO = Path(__file__).resolve().parent.parent
+# The engine package's folder, wherever this module lives; in a checkout its parent is the
+# repository, when installed it is site-packages.
+ENGINE_DIR = Path(engine.__file__).resolve().parent
+REPO = ENGINE_DIR.parent
 NODE_MODULES = REPO / "node_modules"
 RUNTIME_CACHE = REPO / ".cache" / "runtime"
 # What the wheel's build step made (engine/tools/prebuilt/, see prebuild()); an installed
@@ -370,7 +374,7 @@ class Source:
 
     @property
     def schema(self) -> Path:
-        return Path(__file__).resolve().parent / "schema.json"
+        return ENGINE_DIR / "schema.json"
 
     def pyodide_pin(self) -> fetch.NpmPin:
         if not self.checkout:
@@ -405,7 +409,7 @@ class Source:
         if self.checkout:
             files = _package_files(read_project())
         else:
-            site = Path(__file__).resolve().parent.parent
+            site = ENGINE_DIR.parent
             files = [(name, site / name) for name in self.info["engineFiles"]]
         return [(name, path) for name, path in files if not is_tooling(name)]
 
