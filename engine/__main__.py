@@ -4,7 +4,10 @@
     python -m engine explain rules.json --facts f   replay facts, print decisions and trace
     python -m engine device < user-agents.txt       desktop / mobile / tablet per line
     python -m engine build OUT/ [--config FILE]     write the self-hosted folder to copy
-    python -m engine serve [--port 8000]            build and serve the demo shop
+    python -m engine serve [DIR] [--port 8000]      serve a site folder (precompressed files
+                                                    per Accept-Encoding); no DIR in a checkout:
+                                                    build and serve the demo shop
+    python -m engine --version                      the engine's and its Pyodide's versions
     python -m engine collect --db URL [--port P]    store the events loader.js sends (data-collect)
     python -m engine report --db URL [--json]       results per rule: conversions, lift, intervals
 """
@@ -95,9 +98,26 @@ def _describe_decision(decision: dict[str, object]) -> str:
     return f"error {decision['code']}: {decision['message']}"
 
 
+def version() -> str:
+    """"engage-engine 0.1.0 (Pyodide 314.0.7)": this package's release and the runtime it ships."""
+    from engine.build import BuildError, Source, engine_version
+
+    try:
+        source = Source.find()
+        return f"engage-engine {engine_version()} (Pyodide {source.pyodide_pin().version})"
+    except (BuildError, OSError, KeyError):
+        import engine
+
+        return f"engage-engine {engine.__version__}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if args and args[0] in ("--version", "-V"):
+        print(version())
+        return 0
+    parser.add_argument("--version", "-V", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     p_validate = sub.add_parser("validate", help="check config files; print OK or every problem")
     p_validate.add_argument("files", nargs="+")
@@ -107,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     p_explain.add_argument("--json", action="store_true", help="machine-readable report")
     sub.add_parser("device", help="classify user agents read one per line from stdin")
     sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
-    sub.add_parser("serve", help="build and serve the demo shop", add_help=False)
+    sub.add_parser("serve", help="serve a folder (or build and serve the demo shop)", add_help=False)
     sub.add_parser("collect", help="store the events loader.js sends (data-collect)", add_help=False)
     sub.add_parser("report", help="results per rule: conversions, lift, intervals", add_help=False)
     if args and args[0] in ("collect", "report"):

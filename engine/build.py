@@ -13,7 +13,8 @@ Layout of OUT (everything is served from the folder that holds loader.js):
     pyodide/site-<sha256>.zip         the engine and its pure-Python dependencies, .pyc
     pyodide/fallback-<sha256>.zip     everything the trimmed zips left out, as source: fetched
                                       only if some import needs it (never, normally)
-    manifest.json                     what worker.js was built with (names, sha256)
+    manifest.json                     what worker.js was built with (names, sha256), and the
+                                      engine, Pyodide and package versions with sha256
     wheels/, pyodide/<version>/python_stdlib.zip, pyodide/<version>/pyodide-lock.json
                                       a standard Pyodide distribution of the engine, for
                                       pages that run it under loadPyodide or PyScript
@@ -34,11 +35,20 @@ with a source map that embeds the original source, so the loader stays within it
 budget and a site owner can still debug the readable code; `--no-minify` copies them as
 they are. The repository keeps the readable sources.
 
-The build needs a repository checkout and Node.js: the runtime files and esbuild come
-from `node_modules/` (fetched with npm on first use) and the wheels from PyPI (cached under
-`.cache/wheels/`); the compiled zips are cached under `.cache/runtime/`. The browser gets
-exactly the dependency versions installed in the Python running the build, so CPython
-tests and the browser run the same code.
+Where the inputs come from (`Source`): an installed package (pip install engage-engine)
+needs neither this repository nor Node.js. Its wheel carries loader.js and web/ minified
+with their source maps, DOMPurify, the compiled zips and the engine's browser wheel, made
+by the wheel's build step (`prebuild`, run by setup.py; engine/tools/prebuilt/). The
+Pyodide runtime and the dependency wheels are downloaded once over HTTPS, checked against
+the pins shipped in the package (the npm tarball's sha512 integrity, each wheel's sha256
+in engine/tools/browser-wheels.json) and cached in the user's cache directory
+(engine/tools/fetch.py); `--runtime DIR` or ENGAGE_RUNTIME names an unpacked runtime
+instead. A checkout builds from its sources: esbuild and Pyodide from node_modules/
+(fetched with npm on first use), the compiled zips cached under .cache/runtime/; it checks
+that the installed dependency versions are the pinned ones, so CPython tests and the
+browser run the same code. Either way the folder gets NAME.br and NAME.gz beside each
+file above 1 KB (engine/tools/compress.py), and two builds of the same inputs are
+byte-identical.
 """
 
 from __future__ import annotations
@@ -58,16 +68,27 @@ import tempfile
 import time
 import tomllib
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parent.parent
+import engine
+from engine.tools import compress as compression
+from engine.tools import fetch
+from engine.tools.lock import WHEELS_LOCK, locked_wheels
+
+# The engine package's folder, wherever this module lives; in a checkout its parent is the
+# repository, when installed it is site-packages.
+ENGINE_DIR = Path(engine.__file__).resolve().parent
+REPO = ENGINE_DIR.parent
 NODE_MODULES = REPO / "node_modules"
-WHEEL_CACHE = REPO / ".cache" / "wheels"
 RUNTIME_CACHE = REPO / ".cache" / "runtime"
+# What the wheel's build step made (engine/tools/prebuilt/, see prebuild()); an installed
+# package builds from it, without Node.js and without the repository.
+PREBUILT = "prebuilt"
 
 # What the worker loads from the npm package; python_stdlib.zip is replaced by our own.
 PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
@@ -104,8 +125,12 @@ _SITE_EXCLUDE = re.compile(
 # zone folder is a package, imported when a zone in it is first read); the build-only
 # modules of the repository do not ship at all.
 _SITE_ALWAYS = ("engine", "tzdata")
-_BUILD_ONLY = ("engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py")
-_BUILD_ONLY_DIRS = ("engine/tools/",)
+# Tooling: the CLI and everything its commands run (build, serve, downloads, compression).
+# It runs on the site owner's machine only and never reaches the browser: neither the zip
+# Pyodide loads nor the engine's wheel under wheels/ holds it. A folder ends with "/".
+TOOLING = (
+    "engine/tools/", "engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py",
+)
 # Line numbers in standard-library frames of a traceback; without them every instruction
 # maps to its function's first line, which makes the compiled standard library smaller.
 _STDLIB_EXACT_LINES = False
@@ -152,6 +177,23 @@ def main(argv: list[str]) -> int:
         "--config", type=Path, metavar="RULES_JSON", help="config to copy to OUT/rules.json"
     )
     parser.add_argument(
+        "--runtime",
+        type=Path,
+        metavar="DIR",
+        help="an unpacked Pyodide runtime (the package/ folder of the pinned npm tarball) to "
+        f"use instead of downloading it; the {fetch.RUNTIME_ENV} environment variable does the same",
+    )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="print what a first and a return visit download, raw, gzip and brotli",
+    )
+    parser.add_argument(
+        "--no-compress",
+        action="store_true",
+        help="do not write the .br and .gz copies beside the files",
+    )
+    parser.add_argument(
         "--no-minify",
         action="store_true",
         help="copy loader.js and web/*.js as they are in the repository instead of minifying "
@@ -166,8 +208,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        build(args.out, args.config, snapshot=not args.no_snapshot, minify=not args.no_minify)
-    except BuildError as exc:
+        build(
+            args.out, args.config, snapshot=not args.no_snapshot, minify=not args.no_minify,
+            runtime=args.runtime, compress=not args.no_compress,
+        )  # fmt: skip
+    except (BuildError, fetch.FetchError) as exc:
         print(f"engine build: error: {exc}", file=sys.stderr)
         return 1
     files, size = folder_size(args.out)
@@ -176,36 +221,42 @@ def main(argv: list[str]) -> int:
         f"in {time.perf_counter() - started:.1f} s",
         file=sys.stderr,
     )
+    if args.report:
+        print(compression.format_report(compression.visit_report(args.out)))
     return 0
 
 
 def build(
-    out_dir: Path, config: Path | None = None, *, snapshot: bool = True, minify: bool = True
+    out_dir: Path,
+    config: Path | None = None,
+    *,
+    snapshot: bool = True,
+    minify: bool = True,
+    runtime: Path | None = None,
+    compress: bool = True,
+    minified: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Write the complete self-hosted folder to `out_dir` and return its manifest.
 
     The folder is assembled next to `out_dir` and swapped in at the end, so a server
     already serving `out_dir` never sees a half-written build. `snapshot=False` turns
     off the memory snapshot the worker otherwise keeps in Cache Storage; `minify=False`
-    copies loader.js and web/*.js unminified (and without source maps).
+    copies loader.js and web/*.js unminified (and without source maps); `runtime` names an
+    unpacked Pyodide runtime to use instead of the cached download; `compress=False` writes
+    no .br/.gz copies. `minified`, when given, receives each minified script by
+    `script_key` (the wheel's build step keeps them, see prebuild()).
     """
     out_dir = Path(out_dir).resolve()
     _check_replaceable(out_dir)
     config_text = _read_config(config) if config is not None else None
-    loader = REPO / "loader.js"
-    if not loader.is_file():
-        raise BuildError(
-            f"{loader} is missing: the build copies the embed script from the repository root. "
-            "Restore it (git checkout loader.js) and build again."
-        )
-    node_modules = ensure_node_modules()
-    project = read_project()
-    pyodide_version = _pyodide_version(node_modules)
-    runtime_lock = _read_json(node_modules / "pyodide" / "pyodide-lock.json")
+    source = Source.find()
+    runtime_dir = source.runtime(runtime)
+    pyodide_version = str(_read_json(runtime_dir / "package.json")["version"])
+    runtime_lock = _read_json(runtime_dir / "pyodide-lock.json")
     python_version = str(runtime_lock["info"]["python"])
-    stdlib_zip, site_zip, fallback_zip = compiled_runtime(
-        node_modules, site_sources(project, python_version), probe_messages()
-    )
+    dependency_wheels = source.dependency_wheels(python_version)
+    sources = site_sources(source.engine_files(), dependency_wheels)
+    stdlib_zip, site_zip, fallback_zip = source.compiled_runtime(runtime_dir, sources)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}")
@@ -213,10 +264,10 @@ def build(
     try:
         staging.mkdir()
         # The runtime, under its version: a new Pyodide gets new URLs.
-        runtime_dir = staging / "pyodide" / pyodide_version
-        runtime_dir.mkdir(parents=True)
+        runtime_out = staging / "pyodide" / pyodide_version
+        runtime_out.mkdir(parents=True)
         for name in (*PYODIDE_RUNTIME_FILES, NPM_STDLIB):
-            shutil.copy2(node_modules / "pyodide" / name, runtime_dir / name)
+            shutil.copyfile(runtime_dir / name, runtime_out / name)
         # What the worker boots from: the compiled zips, named by their content.
         files = {}
         for kind, data in (("stdlib", stdlib_zip), ("site", site_zip), ("fallback", fallback_zip)):
@@ -229,39 +280,263 @@ def build(
                 "integrity": "sha256-" + base64.b64encode(digest.digest()).decode("ascii"),
                 "size": len(data),
             }
-        manifest = make_manifest(pyodide_version, runtime_lock["info"], files, snapshot)
         # A standard Pyodide distribution as well, for pages that load the engine with
         # loadPyodide or PyScript themselves (the demo's rule playground): the wheels and
         # a lockfile naming them, with the full standard library next to the runtime.
         wheels_dir = staging / "wheels"
         wheels_dir.mkdir()
-        wheels = [build_engine_wheel(project, wheels_dir)]
-        for name, version in runtime_dependencies(project, python_version).items():
-            cached = fetch_wheel(name, version, python_version)
-            wheels.append(Path(shutil.copy2(cached, wheels_dir / cached.name)))
+        wheels = [source.engine_wheel(wheels_dir)]
+        wheels += [Path(shutil.copyfile(w, wheels_dir / w.name)) for w in dependency_wheels]
         write_lockfile(
-            runtime_dir / "pyodide-lock.json",
+            runtime_out / "pyodide-lock.json",
             runtime_lock["info"],
             pyodide_version,
             wheels,
             wheels_dir,
             "../../wheels/",
         )
-        scripts = _copy_web(node_modules, staging / "web", manifest)
+        manifest = make_manifest(pyodide_version, runtime_lock["info"], files, snapshot)
+        manifest["versions"] = _versions(runtime_out, wheels)
+        scripts = _copy_web(source, staging / "web", manifest)
+        loader = source.root / "loader.js"
         scripts.insert(0, Script("loader.js", loader.read_text(encoding="utf-8"), module=False))
-        write_scripts(staging, scripts, node_modules if minify else None)
+        write_scripts(staging, scripts, source.minifier(minified) if minify else None)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
-        schema = REPO / "engine" / "schema.json"
-        if schema.is_file():
-            shutil.copy2(schema, staging / "schema.json")
+        shutil.copyfile(source.schema, staging / "schema.json")
         if config_text is not None:
             (staging / "rules.json").write_text(config_text, encoding="utf-8")
+        if compress:
+            compression.precompress(staging, fetch.cache_dir() / "compressed")
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def _versions(runtime_out: Path, wheels: list[Path]) -> dict[str, Any]:
+    """What the folder was built from: the engine, Pyodide and each bundled package, with
+    the version and the sha256 of what ships (manifest.json's `versions`)."""
+
+    def sha256(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    packages = {}
+    for wheel in wheels:
+        name, version = wheel.name.split("-")[:2]
+        packages[_canonical(name)] = {"version": version, "wheel": f"wheels/{wheel.name}", "sha256": sha256(wheel)}
+    engine = packages.pop(_canonical(ENGINE_DIST))
+    return {
+        "engine": {**engine, "version": engine_version()},
+        "pyodide": {
+            "version": runtime_out.name,
+            "files": {n: sha256(runtime_out / n) for n in PYODIDE_RUNTIME_FILES},
+        },
+        "packages": packages,
+    }
+
+
+ENGINE_DIST = "engage-engine"
+
+
+def engine_version() -> str:
+    """The engine's release version: the installed distribution's, or the checkout's."""
+    if Source.find().checkout:
+        return read_project().version
+    return importlib.metadata.version(ENGINE_DIST)
+
+
+# --------------------------------------------------------------------------- where inputs come from
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the build takes its inputs: a checkout of the repository (it minifies and
+    compiles with Node.js, from node_modules/) or an installed package (it takes what the
+    wheel's build step made, from engine/tools/prebuilt/, and needs no Node.js)."""
+
+    root: Path  # holds loader.js and web/
+    checkout: bool
+    prebuilt: Path | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def find() -> Source:
+        if all((REPO / n).is_file() for n in ("pyproject.toml", "loader.js", "web/worker.js")):
+            return Source(REPO, True)
+        prebuilt = Path(str(resources.files("engine.tools") / PREBUILT))
+        if not (prebuilt / "prebuilt.json").is_file():
+            raise BuildError(
+                f"{prebuilt} is missing: this installation of {ENGINE_DIST} lacks the files "
+                "its wheel's build step makes. Install a released wheel or sdist "
+                f"(pip install {ENGINE_DIST}), or run from a checkout of the repository."
+            )
+        return Source(prebuilt / "src", False, prebuilt, _read_json(prebuilt / "prebuilt.json"))
+
+    @property
+    def schema(self) -> Path:
+        return ENGINE_DIR / "schema.json"
+
+    def pyodide_pin(self) -> fetch.NpmPin:
+        if not self.checkout:
+            return fetch.NpmPin(**self.info["pyodide"])
+        lock = _read_json(REPO / "package-lock.json")["packages"]["node_modules/pyodide"]
+        return fetch.NpmPin("pyodide", str(lock["version"]), str(lock["integrity"]))
+
+    def runtime(self, override: Path | None) -> Path:
+        """The unpacked Pyodide runtime: `override`, or node_modules/pyodide in a
+        checkout, or the pinned npm tarball from the cache (downloaded on first use)."""
+        pin = self.pyodide_pin()
+        if self.checkout and override is None and not os.environ.get(fetch.RUNTIME_ENV):
+            return ensure_node_modules() / "pyodide"
+        return fetch.pyodide_runtime(pin, override)
+
+    def dependency_wheels(self, python_version: str) -> list[Path]:
+        """The pinned wheels of the engine's runtime dependencies (browser-wheels.json)."""
+        pins = locked_wheels()
+        if self.checkout:
+            wanted = runtime_dependencies(read_project(), python_version)
+            if {p.name: p.version for p in pins} != wanted:
+                raise BuildError(
+                    f"engine/tools/{WHEELS_LOCK} pins {_pairs({p.name: p.version for p in pins})} "
+                    f"but this Python has {_pairs(wanted)}; the browser must run what the tests "
+                    f"run. Install the pins of pyproject.toml ({sys.executable} -m pip install -e "
+                    f"{REPO}) and rewrite the lock: {sys.executable} -m engine.tools.lock"
+                )
+        return [fetch.pinned_wheel(pin) for pin in pins]
+
+    def engine_files(self) -> list[tuple[str, Path]]:
+        """(archive name, path) of the engine's package files the browser runs."""
+        if self.checkout:
+            files = _package_files(read_project())
+        else:
+            site = ENGINE_DIR.parent
+            files = [(name, site / name) for name in self.info["engineFiles"]]
+        return [(name, path) for name, path in files if not is_tooling(name)]
+
+    def engine_wheel(self, dest_dir: Path) -> Path:
+        if self.checkout:
+            return build_engine_wheel(read_project(), dest_dir)
+        assert self.prebuilt is not None
+        name = str(self.info["engineWheel"])
+        return Path(shutil.copyfile(self.prebuilt / "wheels" / name, dest_dir / name))
+
+    def compiled_runtime(self, runtime_dir: Path, sources: dict[str, bytes]) -> tuple[bytes, bytes, bytes]:
+        if self.checkout:
+            node_modules = ensure_node_modules()
+            return compiled_runtime(node_modules, sources, probe_messages())
+        assert self.prebuilt is not None
+        npm_stdlib = (runtime_dir / NPM_STDLIB).read_bytes()
+        key = runtime_key(str(self.info["pyodide"]["version"]), npm_stdlib, sources)
+        if key != self.info["runtimeKey"]:
+            raise BuildError(
+                "the engine's files, its pinned wheels or the Pyodide runtime differ from "
+                f"those this package was built with, so its compiled runtime ({self.prebuilt}/"
+                f"runtime/) does not fit them. Reinstall {ENGINE_DIST}."
+            )
+        stdlib = (self.prebuilt / "runtime" / "stdlib.zip").read_bytes()
+        site = (self.prebuilt / "runtime" / "site.zip").read_bytes()
+        return stdlib, site, fallback_zip(sources, npm_stdlib)
+
+    def minifier(self, record: dict[str, tuple[str, str]] | None) -> Callable[[list[Script]], list[tuple[str, str]]]:
+        def minify(scripts: list[Script]) -> list[tuple[str, str]]:
+            if self.checkout:
+                result = minify_scripts(ensure_node_modules(), scripts)
+            else:
+                result = [self._prebuilt_minified(s) for s in scripts]
+            if record is not None:
+                record.update({script_key(s): r for s, r in zip(scripts, result, strict=True)})
+            return result
+
+        return minify
+
+    def _prebuilt_minified(self, script: Script) -> tuple[str, str]:
+        assert self.prebuilt is not None
+        path = self.prebuilt / "minified" / script_key(script)
+        if not path.with_suffix(".js").is_file():
+            raise BuildError(
+                f"{script.path} as this build writes it was not minified when the package was "
+                "built (minifying needs Node.js); build with --no-minify, or from a checkout."
+            )
+        return (
+            path.with_suffix(".js").read_text(encoding="utf-8"),
+            path.with_suffix(".map").read_text(encoding="utf-8"),
+        )
+
+
+def _pairs(versions: dict[str, str]) -> str:
+    return ", ".join(f"{n} {v}" for n, v in sorted(versions.items())) or "nothing"
+
+
+def is_tooling(arcname: str) -> bool:
+    """Whether a file of the engine's package (by archive name) is tooling (TOOLING)."""
+    return any(arcname == t or (t.endswith("/") and arcname.startswith(t)) for t in TOOLING)
+
+
+def script_key(script: Script) -> str:
+    """Names a script's minified form by everything that decides it."""
+    text = f"{script.path}\0{script.module}\0{script.source}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def runtime_key(pyodide_version: str, npm_stdlib: bytes, sources: dict[str, bytes]) -> str:
+    """Names the inputs of the compiled zips an installed package ships."""
+    key = hashlib.sha256(pyodide_version.encode() + b"\0" + hashlib.sha256(npm_stdlib).digest())
+    for arcname, data in sources.items():
+        key.update(arcname.encode() + b"\0" + hashlib.sha256(data).digest())
+    return key.hexdigest()
+
+
+def fallback_zip(sources: dict[str, bytes], npm_stdlib: bytes) -> bytes:
+    """Everything, as source: the site packages and Pyodide's whole standard library."""
+    files = list(sources.items())
+    with zipfile.ZipFile(io.BytesIO(npm_stdlib)) as npm:
+        files += [(i.filename, npm.read(i)) for i in npm.infolist() if not i.is_dir()]
+    return _zip(files, zipfile.ZIP_DEFLATED)
+
+
+def prebuild(dest: Path) -> None:
+    """Make what an installed package builds from (the wheel's build step; needs a checkout
+    with Node.js): the readable scripts, each script as minified for either snapshot
+    setting, DOMPurify, the compiled zips, the engine's wheel and the pins, in `dest`."""
+    source = Source.find()
+    if not source.checkout:
+        raise BuildError("the prebuilt files are made from a checkout of the repository")
+    shutil.rmtree(dest, ignore_errors=True)
+    (dest / "minified").mkdir(parents=True)
+    minified: dict[str, tuple[str, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="engage-prebuild-") as tmp:
+        for snapshot in (True, False):
+            out = Path(tmp) / f"out-{snapshot}"
+            manifest = build(out, snapshot=snapshot, compress=False, minified=minified)
+        (dest / "runtime").mkdir()
+        for kind in ("stdlib", "site"):
+            shutil.copyfile(out / manifest[kind]["url"], dest / "runtime" / f"{kind}.zip")
+        (dest / "wheels").mkdir()
+        engine_wheel = manifest["versions"]["engine"]["wheel"]
+        shutil.copyfile(out / engine_wheel, dest / engine_wheel)
+        runtime_dir = source.runtime(None)
+        sources = site_sources(source.engine_files(), source.dependency_wheels(
+            str(_read_json(runtime_dir / "pyodide-lock.json")["info"]["python"])))
+        key = runtime_key(manifest["pyodide"], (runtime_dir / NPM_STDLIB).read_bytes(), sources)
+    for name, (code, source_map) in minified.items():
+        (dest / "minified" / f"{name}.js").write_text(code, encoding="utf-8")
+        (dest / "minified" / f"{name}.map").write_text(source_map, encoding="utf-8")
+    (dest / "src").mkdir()
+    shutil.copyfile(REPO / "loader.js", dest / "src" / "loader.js")
+    shutil.copytree(REPO / "web", dest / "src" / "web", ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    (dest / "vendor").mkdir()
+    for name in ("purify.min.js", "purify.min.js.map"):
+        shutil.copyfile(NODE_MODULES / PURIFY.with_name(name), dest / "vendor" / name)
+    pin = source.pyodide_pin()
+    info = {
+        "pyodide": {"name": pin.name, "version": pin.version, "integrity": pin.integrity},
+        "engineFiles": [name for name, _ in source.engine_files()],
+        "engineWheel": Path(engine_wheel).name,
+        "runtimeKey": key,
+    }
+    (dest / "prebuilt.json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def make_manifest(
@@ -323,17 +598,19 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> list[Script]:
+def _copy_web(source: Source, dest: Path, manifest: dict[str, Any]) -> list[Script]:
     """Copy web/ but its scripts to `dest`; return the scripts to write (the manifest
     inlined into worker.js), as `write_scripts` takes them."""
-    web = REPO / "web"
+    web = source.root / "web"
     worker = web / "worker.js"
     if not worker.is_file():
         raise BuildError(f"{worker} is missing; restore the repository's web/ folder.")
     shutil.copytree(web, dest, ignore=shutil.ignore_patterns(".*", "__pycache__", "*.js", "*.py"))
-    shutil.copy2(node_modules / PURIFY, dest / "purify.min.js")
-    # its sourceMappingURL names the map: ship it so developer tools find it
-    shutil.copy2(node_modules / PURIFY.with_name("purify.min.js.map"), dest / "purify.min.js.map")
+    # DOMPurify as its package ships it, minified; its sourceMappingURL names the map: ship
+    # it so developer tools find it.
+    purify = ensure_node_modules() / PURIFY.parent if source.checkout else source.root.parent / "vendor"
+    for name in ("purify.min.js", "purify.min.js.map"):
+        shutil.copyfile(purify / name, dest / name)
     text = worker.read_text(encoding="utf-8")
     if text.count(MANIFEST_PLACEHOLDER) != 1:
         raise BuildError(
@@ -342,11 +619,11 @@ def _copy_web(node_modules: Path, dest: Path, manifest: dict[str, Any]) -> list[
         )
     inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
     scripts = []
-    for source in sorted(web.glob("*.js")):
-        code = source.read_text(encoding="utf-8")
-        if source == worker:
+    for path in sorted(web.glob("*.js")):
+        code = path.read_text(encoding="utf-8")
+        if path == worker:
             code = code.replace(MANIFEST_PLACEHOLDER, inline)
-        scripts.append(Script(f"web/{source.name}", code, module=True))
+        scripts.append(Script(f"web/{path.name}", code, module=True))
     return scripts
 
 
@@ -374,15 +651,19 @@ def source_map_name(path: str) -> str:
     return "../" * path.count("/") + "src/" + path
 
 
-def write_scripts(folder: Path, scripts: list[Script], node_modules: Path | None) -> None:
-    """Write `scripts` into `folder`: minified by esbuild from `node_modules`, each with
-    a source map next to it (`loader.js.map`, named by a `//# sourceMappingURL=` comment),
-    or as they are when `node_modules` is None."""
-    if node_modules is None:
+def write_scripts(
+    folder: Path,
+    scripts: list[Script],
+    minify: Callable[[list[Script]], list[tuple[str, str]]] | None,
+) -> None:
+    """Write `scripts` into `folder`: minified by `minify` (esbuild's output: code and
+    source map), each with its source map next to it (`loader.js.map`, named by a
+    `//# sourceMappingURL=` comment), or as they are when `minify` is None."""
+    if minify is None:
         for script in scripts:
             (folder / script.path).write_text(script.source, encoding="utf-8")
         return
-    minified = minify_scripts(node_modules, scripts)
+    minified = minify(scripts)
     for script, (code, source_map) in zip(scripts, minified, strict=True):
         name = script.path.rsplit("/", 1)[-1]
         (folder / script.path).write_text(
@@ -593,8 +874,11 @@ def _package_files(project: Project) -> list[tuple[str, Path]]:
     listed = {REPO / p.replace(".", "/") for p in project.packages}
     # A Python folder missing from pyproject would work in CPython tests (they import the
     # source tree) and then be missing in the browser; catch it here instead.
+    prebuilt = REPO / "engine" / "tools" / PREBUILT  # data, made by prebuild()
     for folder in sorted({p.parent for p in (REPO / "engine").rglob("*.py")}):
-        if "__pycache__" not in folder.parts and folder not in listed:
+        if "__pycache__" in folder.parts or folder.is_relative_to(prebuilt):
+            continue
+        if folder not in listed:
             raise BuildError(
                 f"{folder.relative_to(REPO)}/ holds Python files but is not listed in "
                 "[tool.setuptools] packages in pyproject.toml, so it would be missing from "
@@ -612,23 +896,22 @@ def _package_files(project: Project) -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
-def site_sources(project: Project, python_version: str) -> dict[str, bytes]:
+def site_sources(engine_files: list[tuple[str, Path]], wheels: list[Path]) -> dict[str, bytes]:
     """Archive name -> bytes of everything the engine runs on under Pyodide.
 
-    The engine's own package files, then the files of each pinned dependency's wheel,
-    without tests, entry points, stubs and packaging metadata.
+    The engine's own package files but its tooling, then the files of each pinned
+    dependency's wheel, without tests, entry points, stubs and packaging metadata.
     """
     files = {
         arcname: source.read_bytes()
-        for arcname, source in _package_files(project)
-        if arcname not in _BUILD_ONLY and not arcname.startswith(_BUILD_ONLY_DIRS)
+        for arcname, source in engine_files
+        if not is_tooling(arcname)
     }
     if "engine/__init__.py" not in files:
         raise BuildError(
             f"{REPO / 'engine' / '__init__.py'} is missing; the engine package cannot be imported without it."
         )
-    for name, version in runtime_dependencies(project, python_version).items():
-        wheel = fetch_wheel(name, version, python_version)
+    for wheel in wheels:
         with zipfile.ZipFile(wheel) as whl:
             for info in whl.infolist():
                 if info.is_dir() or _SITE_EXCLUDE.search(info.filename):
@@ -660,7 +943,11 @@ def build_engine_wheel(project: Project, dest_dir: Path) -> Path:
     cached forever; Pyodide cannot parse wheel build tags, which would be the other place
     for it.
     """
-    files = [(arcname, source.read_bytes()) for arcname, source in _package_files(project)]
+    files = [
+        (arcname, source.read_bytes())
+        for arcname, source in _package_files(project)
+        if not is_tooling(arcname)
+    ]
     if not any(arcname == "engine/__init__.py" for arcname, _ in files):
         raise BuildError(
             f"{REPO / 'engine' / '__init__.py'} is missing; the engine package cannot be imported without it."
@@ -771,43 +1058,6 @@ def runtime_dependencies(project: Project, python_version: str) -> dict[str, str
     return pinned
 
 
-def _cached_wheel(name: str, version: str) -> Path | None:
-    for path in WHEEL_CACHE.glob("*.whl"):
-        parts = path.stem.split("-")
-        if len(parts) >= 5 and _canonical(parts[0]) == name and parts[1] == version:
-            return path
-    return None
-
-
-def fetch_wheel(name: str, version: str, python_version: str) -> Path:
-    """Path of the pure-Python wheel `name==version` in the cache, downloading it if needed."""
-    cached = _cached_wheel(name, version)
-    if cached is None:
-        WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-        major_minor = ".".join(python_version.split(".")[:2])
-        command = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-            "--no-deps", "--only-binary=:all:", "--platform", "any", "--abi", "none",
-            "--implementation", "py", "--python-version", major_minor,
-            "--dest", str(WHEEL_CACHE), f"{name}=={version}",
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        cached = _cached_wheel(name, version)
-        if result.returncode != 0 or cached is None:
-            raise BuildError(
-                f"could not download a pure-Python wheel of {name}=={version} for Pyodide "
-                f"(Python {major_minor}):\n{result.stderr.strip()}\n"
-                "Pyodide can only load pure-Python wheels (…-none-any.whl) here; check that "
-                f"PyPI is reachable, or put the wheel in {WHEEL_CACHE} yourself."
-            )
-    if not cached.name.endswith("-none-any.whl"):
-        raise BuildError(
-            f"{cached.name} is not a pure-Python wheel; only …-none-any.whl wheels load in "
-            "Pyodide here. Pin a version of it that ships one."
-        )
-    return cached
-
-
 # --------------------------------------------------------------------------- lockfile
 
 
@@ -889,7 +1139,7 @@ def compiled_runtime(
 
     The first two hold .pyc only, trimmed to what the build saw Pyodide and the engine
     import; the fallback zip holds the complete standard library and site packages as
-    source, for the rare import the trimmed zips cannot answer (see _FALLBACK_MODULE).
+    source, for the rare import the trimmed zips cannot answer (see _fallback_module).
     Cached under .cache/runtime/ by everything that goes into them, so a rebuild with
     unchanged inputs takes no time.
     """
@@ -902,7 +1152,7 @@ def compiled_runtime(
         json.dumps(probe, sort_keys=True).encode(),
         _NODE_DRIVER.encode(),
         _PYODIDE_SIDE.encode(),
-        _FALLBACK_MODULE.encode(),
+        _fallback_module().encode(),
         repr((_CODECS, _SITE_ALWAYS, _STDLIB_EXACT_LINES)).encode(),
     ):
         key.update(hashlib.sha256(part).digest())
@@ -938,7 +1188,7 @@ def _compile_runtime(
             "codecs": list(_CODECS),
             "siteAlways": list(_SITE_ALWAYS),
             "stdlibLines": _STDLIB_EXACT_LINES,
-            "fallbackModule": _FALLBACK_MODULE,
+            "fallbackModule": _fallback_module(),
         }
         (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
         result = subprocess.run(
@@ -953,11 +1203,8 @@ def _compile_runtime(
                 "compiling the Python runtime with Pyodide under Node.js failed "
                 f"(exit {result.returncode}):\n{output[-3000:]}"
             )
-        fallback = list(sources.items())
-        with zipfile.ZipFile(pyodide_dir / NPM_STDLIB) as npm:
-            fallback += [(i.filename, npm.read(i)) for i in npm.infolist() if not i.is_dir()]
         dest.mkdir(parents=True, exist_ok=True)
-        (dest / "fallback.zip").write_bytes(_zip(fallback, zipfile.ZIP_DEFLATED))
+        (dest / "fallback.zip").write_bytes(fallback_zip(sources, (pyodide_dir / NPM_STDLIB).read_bytes()))
         for name in ("stdlib.zip", "site.zip", "report.json"):
             shutil.copy2(work / name, dest / name)
 
@@ -1106,7 +1353,8 @@ json.dump({"stdlib": sorted(std_keep), "site": sorted(site_keep), "fallback": fa
 # complete fallback zip, which it fetches (synchronously, as an import must) and checks on
 # the first such import. It runs in the browser's worker only, which is why it lives with
 # the browser shell in web/ and not in the engine package.
-_FALLBACK_MODULE = (REPO / "web" / "_engage_fallback.py").read_text(encoding="utf-8")
+def _fallback_module() -> str:
+    return (REPO / "web" / "_engage_fallback.py").read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":

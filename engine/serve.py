@@ -1,7 +1,14 @@
-"""A small static file server for the demo and the browser tests: `python -m engine serve`.
+"""A small static file server for sites, the demo and the browser tests: `python -m engine serve`.
 
-`python -m engine serve` copies demo-site/ to build/site/, builds the engage folder into
-build/site/engage/ with demo-site/rules.json as its config, and serves build/site/.
+`python -m engine serve DIR` serves a folder, e.g. a site with the built engage folder in
+it, to try it locally. Without DIR, in a checkout of the repository, it copies demo-site/
+to build/site/, builds the engage folder into build/site/engage/ with
+demo-site/rules.json as its config, and serves build/site/.
+
+Where the build left a precompressed copy beside a file (NAME.br, NAME.gz), it is sent
+instead when the request's Accept-Encoding allows it (brotli first), with
+`Content-Encoding` and `Vary: Accept-Encoding`, as nginx's brotli_static/gzip_static do;
+a copy older than its file (the file was replaced after the build, as tests do) is not.
 Tests call `start_server()` to serve any folder on a free port from a background thread,
 optionally with a built engage folder mounted at /engage/.
 
@@ -25,7 +32,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from engine.build import NODE_MODULES, REPO, BuildError, build
+from engine.build import NODE_MODULES, REPO, BuildError, Source, build
 
 ENGAGE_PREFIX = "/engage"
 # The strictest policy the engine runs under (docs/reliability.md, README): no inline script,
@@ -74,6 +81,21 @@ MIME_TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
 }
+# Precompressed copies the server sends in place of a file, in order of preference.
+PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
+
+
+def accepted_encodings(header: str | None) -> set[str]:
+    """Content codings an Accept-Encoding header allows ("gzip, br;q=0.5" -> {gzip, br})."""
+    allowed = set()
+    for part in (header or "").split(","):
+        coding, _, params = part.strip().partition(";")
+        quality = params.strip()
+        if quality.startswith("q=") and quality[2:].strip() in ("0", "0.0", "0.00", "0.000"):
+            continue
+        if coding.strip():
+            allowed.add(coding.strip().lower())
+    return allowed
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -129,7 +151,37 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def send_head(self) -> Any:
+        """Like SimpleHTTPRequestHandler's, but sends NAME.br or NAME.gz in place of NAME
+        when there is one and the request accepts that encoding."""
+        path = self.translate_path(self.path)
+        self.vary = False
+        if not os.path.isfile(path):
+            return super().send_head()
+        # A copy older than its file is stale (the file was replaced after the build): unused.
+        modified = os.stat(path).st_mtime_ns
+        variants = [
+            (c, path + s) for c, s in PRECOMPRESSED
+            if os.path.isfile(path + s) and os.stat(path + s).st_mtime_ns >= modified
+        ]  # fmt: skip
+        self.vary = bool(variants)
+        accepted = accepted_encodings(self.headers.get("Accept-Encoding"))
+        for coding, packed in variants:
+            if coding in accepted:
+                handle = open(packed, "rb")  # noqa: SIM115 (the caller copies and closes it)
+                stat = os.fstat(handle.fileno())
+                self.send_response(200)
+                self.send_header("Content-Type", self.guess_type(path))
+                self.send_header("Content-Encoding", coding)
+                self.send_header("Content-Length", str(stat.st_size))
+                self.send_header("Last-Modified", self.date_time_string(int(stat.st_mtime)))
+                self.end_headers()
+                return handle
+        return super().send_head()
+
     def end_headers(self) -> None:
+        if getattr(self, "vary", False):
+            self.send_header("Vary", "Accept-Encoding")
         path = self.path.split("?", 1)[0]
         if path.startswith(self.immutable) and not path.endswith(".json"):
             self.send_header("Cache-Control", "public, max-age=31536000, immutable")
@@ -297,8 +349,13 @@ def main(argv: list[str]) -> int:
     """CLI for `python -m engine serve`; `argv` holds the arguments after `serve`."""
     parser = argparse.ArgumentParser(
         prog="python -m engine serve",
-        description="Build the demo shop into build/site/ and serve it.",
+        description="Serve a folder, sending the build's precompressed files; without DIR "
+        "(in a checkout), build the demo shop into build/site/ and serve it.",
     )
+    parser.add_argument(
+        "dir", nargs="?", type=Path, metavar="DIR",
+        help="folder to serve, e.g. your site with the built folder at engage/",
+    )  # fmt: skip
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
@@ -310,12 +367,20 @@ def main(argv: list[str]) -> int:
         "under; the rule playground page gets the policy PyScript needs instead",
     )
     args = parser.parse_args(argv)
-    site_dir = REPO / "build" / "site"
-    try:
-        build_demo(REPO / "demo-site", site_dir)
-    except BuildError as exc:
-        print(f"engine serve: error: {exc}", file=sys.stderr)
-        return 1
+    if args.dir is not None:
+        site_dir = args.dir
+        if not site_dir.is_dir():
+            print(f"engine serve: error: {site_dir} is not a folder", file=sys.stderr)
+            return 1
+    else:
+        site_dir = REPO / "build" / "site"
+        try:
+            if not Source.find().checkout:
+                raise BuildError("name the folder to serve: python -m engine serve DIR")
+            build_demo(REPO / "demo-site", site_dir)
+        except BuildError as exc:
+            print(f"engine serve: error: {exc}", file=sys.stderr)
+            return 1
     try:
         if args.csp:
             serve(site_dir, None, args.host, args.port, headers=CSP_HEADERS, path_headers=CSP_PATH_HEADERS)

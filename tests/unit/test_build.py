@@ -21,11 +21,14 @@ import pytest
 from engine import serve as serve_module
 from engine.build import (
     REPO,
+    TOOLING,
     BuildError,
     build,
     build_engine_wheel,
+    is_tooling,
     main,
     read_project,
+    runtime_dependencies,
 )
 from engine.serve import (
     CSP_HEADERS,
@@ -34,6 +37,7 @@ from engine.serve import (
     STRICT_CSP,
     start_server,
 )
+from engine.tools.lock import locked_wheels
 
 PYODIDE = json.loads((REPO / "node_modules/pyodide/package.json").read_text())["version"]
 
@@ -187,10 +191,7 @@ def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path
         names = set(site.namelist())
         assert all(i.compress_type == zipfile.ZIP_STORED for i in site.infolist())
     engine = {p.relative_to(REPO).as_posix() for p in (REPO / "engine").rglob("*.py")}
-    build_only = {"engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py"}
-    build_only |= {n for n in engine if n.startswith("engine/tools/")}
-    assert {n + "c" for n in engine - build_only} <= names
-    assert not {n for n in names if n.startswith(("engine/tools", "engine/collect"))}
+    assert {n + "c" for n in engine if not is_tooling(n)} <= names
     assert not any(n.endswith(".py") for n in names)
     assert {"_engage_fallback.pyc", "user_agents/__init__.pyc", "tzdata/zones",
             "tzdata/zoneinfo/Europe/Oslo", "engine/schema.json", "engine/referrers.json"} <= names  # fmt: skip
@@ -205,11 +206,39 @@ def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path
     assert {"email/__init__.py", "engine/engine.py", "ua_parser_builtins/lazy.py"} <= names
 
 
+def test_no_tooling_module_reaches_the_browser(built: Path) -> None:
+    engine = {p.relative_to(REPO).as_posix() for p in (REPO / "engine").rglob("*.py")}
+    tooling = {n for n in engine if is_tooling(n)}
+    assert {"engine/build.py", "engine/serve.py", "engine/__main__.py", "engine/tools/__init__.py",
+            "engine/tools/fetch.py", "engine/tools/compress.py"} <= tooling  # fmt: skip
+    assert TOOLING == ("engine/tools/", "engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py")
+    manifest = json.loads((built / "manifest.json").read_text())
+    (wheel,) = (built / "wheels").glob("engage_engine-*.whl")
+    for archive in (built / manifest["site"]["url"], wheel):
+        with zipfile.ZipFile(archive) as zf:
+            names = {n.removesuffix("c") for n in zf.namelist()}
+        assert "engine/engine.py" in names, archive
+        assert not names & tooling, archive
+        assert not [n for n in names if n.startswith("engine/tools")], archive
+
+
+def test_tooling_dependencies_are_not_shipped_to_the_browser(built: Path) -> None:
+    # pyproject's build-only dependencies carry `sys_platform != 'emscripten'`
+    project = read_project()
+    tooling = {"pyodide-lock", "packaging", "brotli", "platformdirs"}
+    assert tooling <= {re.split(r"[\[=<>; ]", d)[0] for d in project.dependencies}
+    shipped = runtime_dependencies(project, "3.13.2")
+    assert not tooling & set(shipped), shipped
+    assert {p.name for p in locked_wheels()} == set(shipped)
+    wheels = {p.name.split("-")[0].replace("_", "-") for p in (built / "wheels").glob("*.whl")}
+    assert wheels == {"engage-engine", *shipped}
+
+
 def test_lockfile_names_exactly_the_shipped_wheels_with_their_sha256(built: Path) -> None:
     lock = json.loads((built / "pyodide" / PYODIDE / "pyodide-lock.json").read_text())
     runtime = json.loads((REPO / "node_modules/pyodide/pyodide-lock.json").read_text())
     assert lock["info"]["abi_version"] == runtime["info"]["abi_version"]
-    shipped = {p.name for p in (built / "wheels").iterdir()}
+    shipped = {p.name for p in (built / "wheels").glob("*.whl")}
     listed = set()
     for package in lock["packages"].values():
         path = (built / "pyodide" / PYODIDE / unquote(package["file_name"])).resolve()
