@@ -620,7 +620,7 @@ def site_sources(project: Project, python_version: str) -> dict[str, bytes]:
     files = {
         arcname: source.read_bytes()
         for arcname, source in _package_files(project)
-        if arcname not in _BUILD_ONLY
+        if arcname not in _BUILD_ONLY and not arcname.startswith("engine/tools/")
     }
     if "engine/__init__.py" not in files:
         raise BuildError(

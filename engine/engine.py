@@ -34,7 +34,9 @@ Invariants (each is covered by tests/cases):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,8 +222,11 @@ class Engine:
                         self._error("custom.failed", f'custom path "{path}" failed: {result.error}; it counts as false', path)
                 return NONE
             case F.Device():
+                # The loader sends what it knows at boot and again when the high-entropy
+                # client hints arrive: a changed fact re-checks the rules that read it.
+                changed = self._device_fact is not None and fact != self._device_fact
                 self._device_fact = fact
-                return NONE
+                return RECHECK if changed and self.config.needs_device else NONE
             case F.Action():
                 self._touch()
                 return self._on_action(fact)
@@ -438,22 +443,25 @@ class Engine:
             self._state_dirty = True
         return self._visitor
 
-    def _device(self, session: SessionState) -> str | None:
+    def _device(self, session: SessionState) -> tuple[str, str] | None:
+        """(device type, why) for this session; decided once per distinct device fact."""
         fact = self._device_fact
         if fact is None:
-            return session.device["type"] if session.device else None
-        key = [fact.user_agent, fact.mobile, fact.max_touch_points]
+            return (session.device["type"], str(session.device.get("why", ""))) if session.device else None
+        key = json.loads(json.dumps(dataclasses.astuple(fact)))  # as it reads back from storage
         if session.device is None or session.device.get("key") != key:
             # Parsing a User-Agent is the costliest thing a visitor pays for; once per session.
-            from engine.device import classify
+            from engine.device import decide
 
-            session.device = {"key": key, "type": classify(fact.user_agent, fact.mobile, fact.max_touch_points)}
+            verdict = decide(fact)
+            session.device = {"key": key, "type": verdict.device, "why": verdict.why}
             self._state_dirty = True
-        return str(session.device["type"])
+        return str(session.device["type"]), str(session.device.get("why", ""))
 
     # ---------------------------------------------------------------- evaluation
 
     def _view(self, session: SessionState) -> View:
+        device = self._device(session) if self.config.needs_device else None
         return View(
             now=self._now,
             history=tuple(session.history),
@@ -465,7 +473,8 @@ class Engine:
             visible_since=self._visible_since if self._visible else None,
             selectors=self._selectors,
             custom=self._custom,
-            device=self._device(session) if self.config.needs_device else None,
+            device=device[0] if device else None,
+            device_why=device[1] if device else "",
             login=session.login,
             exit_intent=self._page.exit_intent,
             session=session,

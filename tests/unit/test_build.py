@@ -188,7 +188,9 @@ def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path
         assert all(i.compress_type == zipfile.ZIP_STORED for i in site.infolist())
     engine = {p.relative_to(REPO).as_posix() for p in (REPO / "engine").rglob("*.py")}
     build_only = {"engine/__main__.py", "engine/build.py", "engine/serve.py"}
+    build_only |= {n for n in engine if n.startswith("engine/tools/")}  # CLI tooling
     assert {n + "c" for n in engine - build_only} <= names
+    assert not {n for n in names if n.startswith("engine/tools/")}
     assert not any(n.endswith(".py") for n in names)
     assert {"_engage_fallback.pyc", "user_agents/__init__.pyc", "tzdata/zones",
             "tzdata/zoneinfo/Europe/Oslo", "engine/schema.json"} <= names  # fmt: skip

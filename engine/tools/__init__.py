@@ -1,0 +1,1 @@
+"""Tooling behind the CLI's commands; never shipped to the browser."""
