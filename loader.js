@@ -327,21 +327,21 @@
     }));
   }
   function start(loaded) {
-    var ua = navigator.userAgentData, nav = performance.getEntriesByType("navigation")[0];
+    var nav = performance.getEntriesByType("navigation")[0], mod = loaded[1];
     if (dead) return;
     cfg = loaded[0];
     obs = loaded[1].createObserver({send: send, report: report, guard: guard, config: cfg});
     watch = loaded[1].configWatch(cfg);
     trusted();
     lastState = stored();
-    var facts = [{type: "device", userAgent: navigator.userAgent, mobile: ua && typeof ua.mobile === "boolean" ? ua.mobile : null,
-      maxTouchPoints: typeof navigator.maxTouchPoints === "number" ? navigator.maxTouchPoints : null},
-    {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
+    var facts = [mod.deviceFact(), {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
     queue.forEach(function (f) { if ("now" in f) f.now = Date.now(); });  // pushes and calls made before boot, in order
     facts = facts.concat(queue);
     queue = [];
     // A variant chosen by agent availability must see the queue's status the first time.
     launch(facts, Promise.race([obs.pollQueues(true), new Promise(function (r) { setTimeout(r, QUEUE_WAIT_MS); })]));
+    // High-entropy client hints: one promise, never waited for; the fact is sent again with them.
+    if (mod.wantsDevice(cfg)) mod.deviceHints(facts[0]).then(guard(function (f) { if (f) send(f); }));
     listen();
     // The renderer and its stylesheet load while Pyodide boots, not after the first decision.
     if (cfg && cfg.interactions) getUI().then(function (u) { return u.prepare(); }).catch(function () { /* reported when needed */ });

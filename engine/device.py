@@ -20,9 +20,10 @@ Precedence (first row that speaks wins)
    ``mobile`` bit (``GetFormFactorsClientHint``), so those two add nothing and are ignored
    here; "request desktop site" on a phone sets them to ``Desktop``.
 3. ``desktop-os``: the UA reads as a computer running Windows or Chrome OS, or the
-   ``platform`` hint is ``Windows``, ``macOS`` or ``Chrome OS`` -> ``desktop`` whatever
-   it says about touch: touch laptops and 2-in-1s are computers. (Not Mac *UAs*: iPadOS
-   sends one. Not Linux: Chrome's "request desktop site" reports ``Linux``.)
+   ``platform`` hint is ``Windows`` or ``Chrome OS`` -> ``desktop`` whatever it says
+   about touch: touch laptops and 2-in-1s are computers. (Not Macs: iPadOS sends a Mac
+   UA, and no Mac has a touch screen. Not Linux: Chrome's "request desktop site" reports
+   ``Linux``.)
 4. ``touch-screen``: the primary pointer is a finger (``(pointer: coarse)``, else
    ``(hover: none)``, else more than one touch point; never with 0 touch points) and the
    screen size is known -> the screen's short side in CSS pixels decides: under 600 is a
@@ -101,7 +102,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -173,7 +174,9 @@ _MOBI = re.compile(r"(?<![\w-])Mobi|Opera Mini", re.IGNORECASE)  # not "T-Mobile
 # iPadOS in desktop mode; computers whose touch screens do not make them tablets.
 _MACINTOSH = re.compile(r"\bMacintosh\b")
 _DESKTOP_OS_UA = re.compile(r"\bWindows NT\b|\bCrOS\b")
-_DESKTOP_PLATFORMS = frozenset({"Windows", "macOS", "Chrome OS", "ChromeOS"})
+# Not "macOS": no Mac has a touch screen, so it adds nothing, and Chromium derives the
+# platform from an overridden UA, so it is what an iPad-like Mac UA in Chromium reports.
+_DESKTOP_PLATFORMS = frozenset({"Windows", "Chrome OS", "ChromeOS"})
 
 # UA rules that name the hardware (precedence row 6) rather than follow a convention.
 _UA_NAMES_HARDWARE = frozenset(
@@ -192,6 +195,7 @@ class Verdict:
     device: Device
     signal: str
     why: str
+    ua: tuple[Device, str, str] = ("desktop", "empty", "")  # the UA-only reading, to reuse
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,15 +313,31 @@ PRECEDENCE: tuple[tuple[str, Rule], ...] = (
 )
 
 
-def decide(signals: Signals) -> Verdict:
-    """The visitor's device type from everything the browser sent (see PRECEDENCE)."""
-    reading = _Reading(signals, _classify_ua(signals.user_agent[:_MAX_UA_LENGTH]))
+def decide(signals: Signals, known_ua: Sequence[object] | None = None) -> Verdict:
+    """The visitor's device type from everything the browser sent (see PRECEDENCE).
+
+    ``known_ua`` is a previous verdict's ``ua`` for the same User-Agent (the engine keeps
+    it in the session), which spares parsing the UA again when only the hints changed.
+    """
+    ua = _known(known_ua) or _classify_ua(signals.user_agent[:_MAX_UA_LENGTH])
+    reading = _Reading(signals, ua)
     for name, row in PRECEDENCE:
         answer = row(reading)
         if answer is not None:
             device, read = answer
-            return Verdict(device, name, f"{read} -> {device}")
+            return Verdict(device, name, f"{read} -> {device}", ua)
     raise AssertionError("the last precedence row always answers")  # pragma: no cover
+
+
+def _known(reading: Sequence[object] | None) -> tuple[Device, str, str] | None:
+    """A stored UA reading, if it is well formed (it comes back from the visitor's storage)."""
+    if reading is None or len(reading) != 3:
+        return None
+    device, rule, seen = reading
+    for known in DEVICES:
+        if device == known and isinstance(rule, str) and isinstance(seen, str):
+            return known, rule, seen
+    return None
 
 
 def classify(user_agent: str, mobile: bool | None = None, max_touch_points: int | None = None) -> Device:

@@ -453,8 +453,11 @@ class Engine:
             # Parsing a User-Agent is the costliest thing a visitor pays for; once per session.
             from engine.device import decide
 
-            verdict = decide(fact)
-            session.device = {"key": key, "type": verdict.device, "why": verdict.why}
+            # Only the hints changed (they arrive after boot): reuse the stored UA reading.
+            stored = session.device if isinstance(session.device, dict) else {}
+            known = stored.get("ua") if isinstance(stored.get("key"), list) and stored["key"][:1] == key[:1] else None
+            verdict = decide(fact, known if isinstance(known, list) else None)
+            session.device = {"key": key, "type": verdict.device, "why": verdict.why, "ua": list(verdict.ua)}
             self._state_dirty = True
         return str(session.device["type"]), str(session.device.get("why", ""))
 

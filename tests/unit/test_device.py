@@ -120,6 +120,8 @@ ANDROID_REDUCED_TABLET = TABLET["android-tablet-chrome-reduced"]
         (Signals(IPADOS_SAFARI, None, 5, screen=(820, 1180), coarse_pointer=True), "tablet", "touch-screen"),
         # ...and an iPhone asking for the desktop site sends the same UA, on a phone's screen.
         (Signals(IPADOS_SAFARI, None, 5, screen=(390, 844), coarse_pointer=True), "mobile", "touch-screen"),
+        # Chromium derives platform=macOS from a Mac UA; it does not make a touch screen a Mac.
+        (Signals(IPADOS_SAFARI, False, 5, "macOS", screen=(820, 1180), coarse_pointer=True), "tablet", "touch-screen"),
         # An iPad with a trackpad reports a fine pointer: its touch points still tell.
         (Signals(IPADOS_SAFARI, None, 5, screen=(820, 1180), coarse_pointer=False), "tablet", "touch-mac"),
         # Touch means nothing on Windows or Chrome OS (touch laptops, 2-in-1s).
@@ -165,6 +167,7 @@ ANDROID_REDUCED_TABLET = TABLET["android-tablet-chrome-reduced"]
         "mac-touch-unknown",
         "ipad-screen",
         "iphone-desktop-site",
+        "mac-ua-macos-hint-touch-screen",
         "ipad-with-trackpad",
         "windows-touch-laptop",
         "chromebook-touch",
@@ -365,3 +368,51 @@ def test_accuracy_on_the_shared_corpus(half: str, floor: float) -> None:
         f"{half} half: accuracy {accuracy:.4f} of {sum(counts.values())} below {floor}; "
         f"label -> classified counts:\n{device_tool.table(counts)}"
     )
+
+
+DEVICE_RULES = {
+    "version": 1,
+    "rules": [
+        {"name": "tablet", "rulesets": [{"conditions": [{"type": "device", "operator": "is", "value": "tablet"}]}],
+         "outcome": {"start": "p"}, "alwaysEvaluate": True},
+    ],
+    "interactions": {"p": {"type": "panel", "title": "P", "text": "P"}},
+}
+
+
+def test_the_user_agent_is_parsed_once_while_only_the_hints_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import Config, Engine, compile_config
+
+    calls: list[str] = []
+    real = device._classify_ua
+
+    def counting(ua: str) -> tuple[str, str, str]:
+        calls.append(ua)
+        return real(ua)
+
+    monkeypatch.setattr(device, "_classify_ua", counting)
+    config = compile_config(DEVICE_RULES)
+    assert isinstance(config, Config)
+    boot = {"type": "device", "userAgent": ANDROID_REDUCED_MOBILE, "mobile": True, "platform": "Android"}
+    later = {**boot, "model": "SM-X710", "formFactors": ["Mobile"]}
+    page = {"type": "page", "now": 1_795_424_400_000, "url": "https://shop.test/"}
+    engine = Engine(config)
+    engine.receive_json([boot, page])
+    assert engine.decisions() == []
+    engine.receive_json([later])
+    assert [type(d).__name__ for d in engine.decisions()] == ["Show"]
+    assert len(calls) == 1
+    # The next page load: a new engine from the stored session, the same two facts.
+    stored = engine.state()["session"]
+    assert stored["device"]["type"] == "tablet"
+    again = Engine(config, json.loads(json.dumps(stored)))
+    again.receive_json([boot, {**page, "now": page["now"] + 5000}])
+    again.receive_json([later])
+    assert len(calls) == 1
+    # A stored reading that is not one (tampered storage) is not trusted.
+    stored["device"]["ua"] = ["phone", 1, None]
+    stored["device"]["key"][1] = None
+    tampered = Engine(config, stored)
+    tampered.receive_json([later, {**page, "now": page["now"] + 9000}])
+    assert len(calls) == 2
+    assert tampered.state()["session"]["device"]["type"] == "tablet"
