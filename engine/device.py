@@ -34,8 +34,8 @@ Precedence (first row that speaks wins)
 5. ``client-hint-model``: the high-entropy ``model`` hint (the model the reduced UA
    replaces with ``K``) is in a known model line (the UA model lines below) -> that.
 6. ``ua-model``: the UA names the hardware (the UA rules ``handheld-console``,
-   ``tablet-token``, ``phone-token``, ``ios-browser-on-mac``, ``tablet-model``,
-   ``phone-model``) -> that.
+   ``tablet-token``, ``phone-token``, ``tablet-os``, ``ios-browser-on-mac``,
+   ``tablet-model``, ``phone-model``) -> that.
 7. ``client-hint-mobile``: ``mobile=true`` -> ``mobile``; ``mobile=false`` on Android (by
    the UA or the ``platform`` hint) -> ``tablet``. Chromium's bit is its own "this is a
    phone browser" setting; it beats the UA's ``Mobile`` token.
@@ -64,6 +64,7 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    HP TouchPad; ``Tablet PC`` (the Windows pen-laptop edition) is excluded.
    ``phone-token``: ``Windows Phone``, ``Windows Mobile``, ``WPDesktop`` (what Windows
    Phone 8.1 sends asking for desktop sites), ``Lumia`` (a phone-only line), Palm OS.
+   ``tablet-os``: ``Android 3.x``: Honeycomb was released for tablets only.
 4. ``ios-browser-on-mac``: ``CriOS``/``FxiOS``/``EdgiOS`` exist only on iOS/iPadOS; in a
    Mac UA they mean an iPad in desktop-class browsing -> tablet.
 5. Model lines, both ways; a model code beats the ``Mobile`` token, which Android 2.x
@@ -142,6 +143,8 @@ _TABLET_TOKEN = re.compile(r"(?<![a-z])tablet(?![a-z])(?! ?pc)", re.IGNORECASE)
 _PHONE_TOKEN = re.compile(
     r"WPDesktop|\bLumia\b|Windows Phone|Windows Mobile|PalmOS|Palm OS|\bPDA\b", re.IGNORECASE
 )
+# Android 3.x (Honeycomb) was released for tablets only.
+_TABLET_OS = re.compile(r"\bAndroid 3\.\d")
 # 4. Browsers that exist only on iOS / iPadOS.
 _IOS_ONLY_BROWSER = re.compile(r"\b(?:CriOS|FxiOS|EdgiOS)/")
 # 5. Model lines. Word boundaries keep a code from matching inside another token.
@@ -180,7 +183,7 @@ _DESKTOP_PLATFORMS = frozenset({"Windows", "Chrome OS", "ChromeOS"})
 
 # UA rules that name the hardware (precedence row 6) rather than follow a convention.
 _UA_NAMES_HARDWARE = frozenset(
-    {"handheld-console", "tablet-token", "phone-token", "ios-browser-on-mac", "tablet-model", "phone-model"}
+    {"handheld-console", "tablet-token", "phone-token", "tablet-os", "ios-browser-on-mac", "tablet-model", "phone-model"}
 )
 # formFactors values that say more than the mobile bit (precedence row 2), in this order.
 _FORM_FACTORS: tuple[tuple[str, Device], ...] = (
@@ -349,7 +352,7 @@ def explain(user_agent: str) -> tuple[Device, str]:
     """The User-Agent-only answer and the name of the UA rule that decided.
 
     Rule names: ``empty``, ``not-handheld``, ``handheld-console``, ``tablet-token``,
-    ``phone-token``, ``ios-browser-on-mac``, ``tablet-model``, ``phone-model``,
+    ``phone-token``, ``tablet-os``, ``ios-browser-on-mac``, ``tablet-model``, ``phone-model``,
     ``android``, ``library``, ``mobi-token``.
     """
     device, rule, _ = _classify_ua(user_agent[:_MAX_UA_LENGTH])
@@ -386,6 +389,7 @@ def _classify_ua(ua: str) -> tuple[Device, str, str]:
         (_HANDHELD_CONSOLE, "mobile", "handheld-console"),
         (_TABLET_TOKEN, "tablet", "tablet-token"),
         (_PHONE_TOKEN, "mobile", "phone-token"),
+        (_TABLET_OS, "tablet", "tablet-os"),
     )
     for pattern, device, rule in tokens:
         found = pattern.search(ua)

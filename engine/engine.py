@@ -446,20 +446,21 @@ class Engine:
     def _device(self, session: SessionState) -> tuple[str, str] | None:
         """(device type, why) for this session; decided once per distinct device fact."""
         fact = self._device_fact
+        stored = session.device if isinstance(session.device, dict) else {}  # storage can be edited
         if fact is None:
-            return (session.device["type"], str(session.device.get("why", ""))) if session.device else None
+            kind = stored.get("type")
+            return (kind, str(stored.get("why", ""))) if isinstance(kind, str) else None
         key = json.loads(json.dumps(dataclasses.astuple(fact)))  # as it reads back from storage
-        if session.device is None or session.device.get("key") != key:
+        if stored.get("key") != key or not isinstance(stored.get("type"), str):
             # Parsing a User-Agent is the costliest thing a visitor pays for; once per session.
             from engine.device import decide
 
             # Only the hints changed (they arrive after boot): reuse the stored UA reading.
-            stored = session.device if isinstance(session.device, dict) else {}
             known = stored.get("ua") if isinstance(stored.get("key"), list) and stored["key"][:1] == key[:1] else None
             verdict = decide(fact, known if isinstance(known, list) else None)
-            session.device = {"key": key, "type": verdict.device, "why": verdict.why, "ua": list(verdict.ua)}
+            session.device = stored = {"key": key, "type": verdict.device, "why": verdict.why, "ua": list(verdict.ua)}
             self._state_dirty = True
-        return str(session.device["type"]), str(session.device.get("why", ""))
+        return str(stored["type"]), str(stored.get("why", ""))
 
     # ---------------------------------------------------------------- evaluation
 

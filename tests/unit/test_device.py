@@ -416,3 +416,29 @@ def test_the_user_agent_is_parsed_once_while_only_the_hints_change(monkeypatch: 
     tampered.receive_json([later, {**page, "now": page["now"] + 9000}])
     assert len(calls) == 2
     assert tampered.state()["session"]["device"]["type"] == "tablet"
+
+
+def test_honeycomb_shipped_on_tablets_only() -> None:
+    ua = (
+        "Mozilla/5.0 (Linux; U; Android 3.2; en-us; Tab 101 Build/HTJ85B) AppleWebKit/534.13 "
+        "(KHTML, like Gecko) Version/4.0 Mobile Safari/534.13"
+    )
+    assert explain(ua) == ("tablet", "tablet-os")
+    assert explain(ua.replace("Android 3.2", "Android 4.2").replace("Tab 101", "X 101")) == ("mobile", "android")
+
+
+@pytest.mark.parametrize("stored", [["tablet"], "tablet", {"key": 3}, {"type": 5, "key": []}], ids=["list", "str", "no-type", "bad-type"])
+def test_a_stored_device_that_is_not_one_is_decided_again(stored: object) -> None:
+    from engine import Config, Engine, compile_config
+
+    config = compile_config(DEVICE_RULES)
+    assert isinstance(config, Config)
+    now = 1_795_424_400_000
+    session = {"version": 1, "started_at": now, "last_seen_at": now, "history": [], "statuses": {},
+               "rule_statuses": {}, "displays": {}, "last_display_at": {}, "login": False,
+               "device": stored, "sticky": [], "behaviour": {}}  # fmt: skip
+    engine = Engine(config, session)
+    fact = {"type": "device", "userAgent": TABLET["ipad-safari"]}
+    engine.receive_json([fact, {"type": "page", "now": now + 1000, "url": "https://shop.test/"}])
+    assert [type(d).__name__ for d in engine.decisions()] == ["Show"]
+    assert engine.state()["session"]["device"]["type"] == "tablet"
