@@ -9,13 +9,15 @@ device type; the trace says which signal decided.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Playwright
 
-from tests.browser.demo_helpers import Demo
+from tests.browser.demo_helpers import Demo, engage_with_rules
 
 MAC_SAFARI = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
@@ -68,8 +70,12 @@ def visit(demo_factory: Callable[..., Demo]) -> Callable[..., Demo]:
     return open_page
 
 
-def device_read(demo: Demo, rule: str) -> str:
+def decided(demo: Demo, interaction: str, rule: str) -> str:
+    """Wait for `rule` to show `interaction`, check it is the only one, return its device read."""
+    assert demo.wait_shown(interaction)["rule"] == rule
     (read,) = {str(c["read"]) for c in demo.conditions(rule, "device")}
+    demo.quiet()
+    assert demo.shown() == [interaction], "exactly one of the three device rules"
     return read
 
 
@@ -77,11 +83,8 @@ def test_an_ipad_sending_a_mac_user_agent_is_a_tablet(playwright: Playwright, vi
     ipad = descriptor(playwright, "iPad Pro 11", user_agent=MAC_SAFARI)
     demo = visit(ipad, init=SAFARI + touch_points(5))
     assert demo.page.evaluate("navigator.userAgentData === undefined")
-    shown = demo.wait_shown("tablet-panel")
-    assert shown["rule"] == "Mobile test: tablet"
-    assert device_read(demo, "Mobile test: tablet") == "screen 834x1194, pointer: coarse -> tablet"
-    demo.quiet()
-    assert demo.shown() == ["tablet-panel"]
+    read = decided(demo, "tablet-panel", "Mobile test: tablet")
+    assert read == "screen 834x1194, pointer: coarse -> tablet"
 
 
 def test_an_android_tablet_whose_ua_says_mobile_but_client_hints_say_not(
@@ -90,28 +93,18 @@ def test_an_android_tablet_whose_ua_says_mobile_but_client_hints_say_not(
     tablet = descriptor(playwright, "Galaxy Tab S4", user_agent=ANDROID_MOBILE_REDUCED)
     demo = visit(tablet, init=touch_points(5), hints=metadata("Android", False, "SM-T837A", ("Desktop",)))
     assert demo.page.evaluate("navigator.userAgentData.mobile") is False
-    shown = demo.wait_shown("tablet-panel")
-    assert shown["rule"] == "Mobile test: tablet"
-    assert device_read(demo, "Mobile test: tablet") == (
-        "client hint: mobile=false, screen 712x1138, pointer: coarse -> tablet"
-    )
-    # The high-entropy hints arrived after the first decision and were sent too.
+    # The high-entropy hints arrive after the first decision and are sent too.
     demo.page.wait_for_function("engage.state().session.device.key.includes('SM-T837A')")
-    demo.quiet()
-    assert demo.shown() == ["tablet-panel"]
+    read = decided(demo, "tablet-panel", "Mobile test: tablet")
+    assert read == "client hint: mobile=false, screen 712x1138, pointer: coarse -> tablet"
 
 
 def test_a_phone_asking_for_the_desktop_site_is_a_phone(playwright: Playwright, visit: Callable[..., Demo]) -> None:
     phone = descriptor(playwright, "Pixel 7", user_agent=DESKTOP_SITE)
     demo = visit(phone, init=touch_points(5), hints=metadata("Linux", False, "", ("Desktop",)))
     assert demo.page.evaluate("navigator.userAgentData.platform") == "Linux"
-    shown = demo.wait_shown("mobile-panel")
-    assert shown["rule"] == "Mobile test: phone"
-    assert device_read(demo, "Mobile test: phone") == (
-        "client hint: mobile=false, screen 412x915, pointer: coarse -> mobile"
-    )
-    demo.quiet()
-    assert demo.shown() == ["mobile-panel"]
+    read = decided(demo, "mobile-panel", "Mobile test: phone")
+    assert read == "client hint: mobile=false, screen 412x915, pointer: coarse -> mobile"
 
 
 def test_a_windows_laptop_with_a_touch_screen_is_a_desktop(
@@ -120,12 +113,8 @@ def test_a_windows_laptop_with_a_touch_screen_is_a_desktop(
     laptop = descriptor(playwright, "Desktop Chrome", has_touch=True)
     demo = visit(laptop, init=touch_points(10), hints=metadata("Windows", False, "", ("Desktop",)))
     assert demo.page.evaluate("navigator.maxTouchPoints") == 10
-    demo.wait_shown("desktop-info")
-    assert device_read(demo, "Mobile test: desktop") == (
-        "client hint: platform=Windows, 10 touch points ignored -> desktop"
-    )
-    demo.quiet()
-    assert demo.shown() == ["desktop-info"]
+    read = decided(demo, "desktop-info", "Mobile test: desktop")
+    assert read == "client hint: platform=Windows, 10 touch points ignored -> desktop"
 
 
 def test_the_signals_the_loader_sends(playwright: Playwright, visit: Callable[..., Demo]) -> None:
@@ -136,3 +125,40 @@ def test_the_signals_the_loader_sends(playwright: Playwright, visit: Callable[..
     key = demo.session()["device"]["key"]
     # userAgent, mobile, maxTouchPoints, platform, model, formFactors, screen, coarse, no hover
     assert key == [phone["user_agent"], True, 1, "Android", "Pixel 7", ["Mobile"], [412, 915], True, True]
+
+
+# Counts calls of getHighEntropyValues (the page's own code could call it too; the demo does not).
+COUNT_HIGH_ENTROPY = """
+window.__highEntropyCalls = 0;
+const real = NavigatorUAData.prototype.getHighEntropyValues;
+NavigatorUAData.prototype.getHighEntropyValues = function (...args) {
+  window.__highEntropyCalls++;
+  return real.apply(this, args);
+};
+"""
+
+
+@pytest.mark.parametrize(("with_device", "calls"), [(True, 1), (False, 0)], ids=["device-rule", "no-device-rule"])
+def test_high_entropy_hints_are_asked_for_only_by_a_config_with_a_device_condition(
+    demo_factory: Callable[..., Demo],
+    site_server: Callable[..., str],
+    demo_site: Path,
+    demo_engage: Path,
+    tmp_path: Path,
+    with_device: bool,
+    calls: int,
+) -> None:
+    condition = {"type": "device", "operator": "isNot", "value": "tablet"} if with_device else (
+        {"type": "url", "criteria": "currentPage", "operator": "contains", "value": "/mobile-test"}
+    )
+    rules = {
+        "version": 1,
+        "rules": [{"name": "any", "rulesets": [{"conditions": [condition]}], "outcome": {"start": "desktop-info"}}],
+        "interactions": {"desktop-info": {"type": "info", "target": "#device-result", "title": "Hi", "text": "Hi"}},
+    }
+    engage = engage_with_rules(demo_engage, tmp_path / "engage", json.dumps(rules))
+    demo = demo_factory(base=site_server(demo_site, engage), init=COUNT_HIGH_ENTROPY)
+    demo.open("mobile-test.html")
+    demo.wait_shown("desktop-info")
+    demo.quiet()
+    assert demo.page.evaluate("window.__highEntropyCalls") == calls
