@@ -79,42 +79,42 @@ def decided(demo: Demo, interaction: str, rule: str) -> str:
     return read
 
 
-def test_an_ipad_sending_a_mac_user_agent_is_a_tablet(playwright: Playwright, visit: Callable[..., Demo]) -> None:
-    ipad = descriptor(playwright, "iPad Pro 11", user_agent=MAC_SAFARI)
-    demo = visit(ipad, init=SAFARI + touch_points(5))
-    assert demo.page.evaluate("navigator.userAgentData === undefined")
-    read = decided(demo, "tablet-panel", "Mobile test: tablet")
-    assert read == "screen 834x1194, pointer: coarse -> tablet"
+# (descriptor, its changes, init script, client hints or None, what the page reports,
+#  the panel and rule expected, what the trace reads)
+DEVICES = {
+    "ipad-sending-a-mac-ua-is-a-tablet": (
+        "iPad Pro 11", {"user_agent": MAC_SAFARI}, SAFARI + touch_points(5), None,
+        "navigator.userAgentData === undefined",
+        "tablet-panel", "Mobile test: tablet", "screen 834x1194, pointer: coarse -> tablet",
+    ),
+    "android-tablet-whose-ua-says-mobile-but-hints-say-not": (
+        "Galaxy Tab S4", {"user_agent": ANDROID_MOBILE_REDUCED}, touch_points(5),
+        metadata("Android", False, "SM-T837A", ("Desktop",)),
+        # the high-entropy hints arrive after the first decision and are sent too
+        "navigator.userAgentData.mobile === false && engage.state().session.device.key.includes('SM-T837A')",
+        "tablet-panel", "Mobile test: tablet", "client hint: mobile=false, screen 712x1138, pointer: coarse -> tablet",
+    ),
+    "phone-asking-for-the-desktop-site-is-a-phone": (
+        "Pixel 7", {"user_agent": DESKTOP_SITE}, touch_points(5), metadata("Linux", False, "", ("Desktop",)),
+        "navigator.userAgentData.platform === 'Linux'",
+        "mobile-panel", "Mobile test: phone", "client hint: mobile=false, screen 412x915, pointer: coarse -> mobile",
+    ),
+    "windows-laptop-with-a-touch-screen-is-a-desktop": (
+        "Desktop Chrome", {"has_touch": True}, touch_points(10), metadata("Windows", False, "", ("Desktop",)),
+        "navigator.maxTouchPoints === 10",
+        "desktop-info", "Mobile test: desktop", "client hint: platform=Windows, 10 touch points ignored -> desktop",
+    ),
+}  # fmt: skip
 
 
-def test_an_android_tablet_whose_ua_says_mobile_but_client_hints_say_not(
-    playwright: Playwright, visit: Callable[..., Demo]
+@pytest.mark.parametrize("case", DEVICES.values(), ids=DEVICES.keys())
+def test_device_type_from_the_browsers_signals(
+    playwright: Playwright, visit: Callable[..., Demo], case: tuple[Any, ...]
 ) -> None:
-    tablet = descriptor(playwright, "Galaxy Tab S4", user_agent=ANDROID_MOBILE_REDUCED)
-    demo = visit(tablet, init=touch_points(5), hints=metadata("Android", False, "SM-T837A", ("Desktop",)))
-    assert demo.page.evaluate("navigator.userAgentData.mobile") is False
-    # The high-entropy hints arrive after the first decision and are sent too.
-    demo.page.wait_for_function("engage.state().session.device.key.includes('SM-T837A')")
-    read = decided(demo, "tablet-panel", "Mobile test: tablet")
-    assert read == "client hint: mobile=false, screen 712x1138, pointer: coarse -> tablet"
-
-
-def test_a_phone_asking_for_the_desktop_site_is_a_phone(playwright: Playwright, visit: Callable[..., Demo]) -> None:
-    phone = descriptor(playwright, "Pixel 7", user_agent=DESKTOP_SITE)
-    demo = visit(phone, init=touch_points(5), hints=metadata("Linux", False, "", ("Desktop",)))
-    assert demo.page.evaluate("navigator.userAgentData.platform") == "Linux"
-    read = decided(demo, "mobile-panel", "Mobile test: phone")
-    assert read == "client hint: mobile=false, screen 412x915, pointer: coarse -> mobile"
-
-
-def test_a_windows_laptop_with_a_touch_screen_is_a_desktop(
-    playwright: Playwright, visit: Callable[..., Demo]
-) -> None:
-    laptop = descriptor(playwright, "Desktop Chrome", has_touch=True)
-    demo = visit(laptop, init=touch_points(10), hints=metadata("Windows", False, "", ("Desktop",)))
-    assert demo.page.evaluate("navigator.maxTouchPoints") == 10
-    read = decided(demo, "desktop-info", "Mobile test: desktop")
-    assert read == "client hint: platform=Windows, 10 touch points ignored -> desktop"
+    name, changes, init, hints, reported, interaction, rule, read = case
+    demo = visit(descriptor(playwright, name, **changes), init=init, hints=hints)
+    demo.page.wait_for_function(reported)
+    assert decided(demo, interaction, rule) == read
 
 
 def test_the_signals_the_loader_sends(playwright: Playwright, visit: Callable[..., Demo]) -> None:
@@ -138,26 +138,36 @@ NavigatorUAData.prototype.getHighEntropyValues = function (...args) {
 """
 
 
-@pytest.mark.parametrize(("with_device", "calls"), [(True, 1), (False, 0)], ids=["device-rule", "no-device-rule"])
+@pytest.fixture
+def demo_with_one_rule(
+    demo_factory: Callable[..., Demo], site_server: Callable[..., str], demo_site: Path, demo_engage: Path, tmp_path: Path
+) -> Callable[..., Demo]:
+    """demo_with_one_rule(condition, init=...) -> the demo shop whose only rule holds `condition`."""
+
+    def make(condition: dict[str, Any], init: str) -> Demo:
+        rules = {
+            "version": 1,
+            "rules": [{"name": "any", "rulesets": [{"conditions": [condition]}], "outcome": {"start": "desktop-info"}}],
+            "interactions": {"desktop-info": {"type": "info", "target": "#device-result", "title": "Hi", "text": "Hi"}},
+        }
+        engage = engage_with_rules(demo_engage, tmp_path / "engage", json.dumps(rules))
+        return demo_factory(base=site_server(demo_site, engage), init=init)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("condition", "calls"),
+    [
+        ({"type": "device", "operator": "isNot", "value": "tablet"}, 1),
+        ({"type": "url", "criteria": "currentPage", "operator": "contains", "value": "/mobile-test"}, 0),
+    ],
+    ids=["device-rule", "no-device-rule"],
+)
 def test_high_entropy_hints_are_asked_for_only_by_a_config_with_a_device_condition(
-    demo_factory: Callable[..., Demo],
-    site_server: Callable[..., str],
-    demo_site: Path,
-    demo_engage: Path,
-    tmp_path: Path,
-    with_device: bool,
-    calls: int,
+    demo_with_one_rule: Callable[..., Demo], condition: dict[str, Any], calls: int
 ) -> None:
-    condition = {"type": "device", "operator": "isNot", "value": "tablet"} if with_device else (
-        {"type": "url", "criteria": "currentPage", "operator": "contains", "value": "/mobile-test"}
-    )
-    rules = {
-        "version": 1,
-        "rules": [{"name": "any", "rulesets": [{"conditions": [condition]}], "outcome": {"start": "desktop-info"}}],
-        "interactions": {"desktop-info": {"type": "info", "target": "#device-result", "title": "Hi", "text": "Hi"}},
-    }
-    engage = engage_with_rules(demo_engage, tmp_path / "engage", json.dumps(rules))
-    demo = demo_factory(base=site_server(demo_site, engage), init=COUNT_HIGH_ENTROPY)
+    demo = demo_with_one_rule(condition, init=COUNT_HIGH_ENTROPY)
     demo.open("mobile-test.html")
     demo.wait_shown("desktop-info")
     demo.quiet()
