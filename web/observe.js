@@ -4,8 +4,6 @@
 // exitIntent, queueStatus. Adding a condition that needs a new browser fact adds its
 // gatherer here.
 
-export {deviceFact, deviceHints, wantsDevice} from "./signals.js";  // the device fact's gatherer
-
 const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
 const SLOW_MS = 50;  // a custom function slower than this is reported once and read less often
 

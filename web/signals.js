@@ -1,6 +1,6 @@
 // engage device signals: what the browser knows about its device, for the `device` fact
-// (docs/device-detection.md). The engine decides the device type from them; this module
-// only reads them. Everything is synchronous but the high-entropy client hints (model,
+// (docs/device-detection.md). loader.js imports this module at boot, with web/observe.js.
+// The engine decides the device type from the signals; this module only reads them. Everything is synchronous but the high-entropy client hints (model,
 // formFactors), which arrive later as an updated fact and never hold the first decision.
 
 const str = (v) => (typeof v === "string" ? v.slice(0, 100) : null);
