@@ -18,7 +18,8 @@ Precedence (first row that speaks wins)
    the ``mobile`` bit already says: ``Tablet``/``EInk`` -> tablet, ``Watch`` -> mobile,
    ``XR``/``Automotive`` -> desktop. Chromium derives ``Mobile``/``Desktop`` from the
    ``mobile`` bit (``GetFormFactorsClientHint``), so those two add nothing and are ignored
-   here; "request desktop site" on a phone sets them to ``Desktop``.
+   here; "request desktop site" on a phone sets them to ``Desktop``. A list that also
+   holds ``Desktop`` (a 2-in-1 may name both) does not make a tablet or a phone.
 3. ``desktop-os``: the UA reads as a computer running Windows or Chrome OS, or the
    ``platform`` hint is ``Windows`` or ``Chrome OS`` -> ``desktop`` whatever it says
    about touch: touch laptops and 2-in-1s are computers. (Not Macs: iPadOS sends a Mac
@@ -221,7 +222,8 @@ def _ua_not_handheld(r: _Reading) -> tuple[Device, str] | None:
 def _form_factors(r: _Reading) -> tuple[Device, str] | None:
     given = r.signals.form_factors or ()
     for name, device in _FORM_FACTORS:
-        if name in given:
+        # A device that is also a "Desktop" (a 2-in-1) is left to the rows below.
+        if name in given and (device == "desktop" or "Desktop" not in given):
             return device, f"client hint: formFactors={','.join(given)}"
     return None
 

@@ -157,6 +157,8 @@ ANDROID_REDUCED_TABLET = TABLET["android-tablet-chrome-reduced"]
         (Signals(ANDROID_REDUCED_MOBILE, True, 5, "Android", form_factors=("Tablet",)), "tablet", "form-factors"),
         (Signals(ANDROID_REDUCED_MOBILE, True, 5, "Android", form_factors=("Mobile",)), "mobile", "client-hint-mobile"),
         (Signals(DESKTOP["chrome-linux"], False, 5, "Android", form_factors=("Desktop", "XR"), screen=(1000, 1000), coarse_pointer=True), "desktop", "form-factors"),
+        # A 2-in-1 may name both Desktop and Tablet: the rows below decide.
+        (Signals(DESKTOP["chrome-windows"], False, 10, "Windows", form_factors=("Desktop", "Tablet")), "desktop", "desktop-os"),
         # A TV stays a TV whatever it says about touch, screen or "mobile".
         (Signals(NOT_HANDHELD["android-tv-bravia"], True, 5, screen=(960, 540), coarse_pointer=True), "desktop", "ua-not-handheld"),
     ],
@@ -191,6 +193,7 @@ ANDROID_REDUCED_TABLET = TABLET["android-tablet-chrome-reduced"]
         "form-factor-tablet",
         "form-factor-mobile-is-the-mobile-bit",
         "form-factor-xr",
+        "form-factors-desktop-and-tablet",
         "tv-whatever-it-reports",
     ],
 )
