@@ -46,7 +46,6 @@ WHEELS = (
 MISSING_FILES = (
     "config",
     "engage/web/observe.js",
-    "engage/web/signals.js",
     "engage/web/worker.js",
     # What web/worker.js boots from (docs/performance.md): the versioned runtime and the
     # build's compiled zips. The wheels and the lockfile are for PyScript pages only.

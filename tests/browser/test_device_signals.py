@@ -172,3 +172,14 @@ def test_high_entropy_hints_are_asked_for_only_by_a_config_with_a_device_conditi
     demo.wait_shown("desktop-info")
     demo.quiet()
     assert demo.page.evaluate("window.__highEntropyCalls") == calls
+
+
+def test_a_missing_signals_module_is_one_error_naming_it(demo_factory: Callable[..., Demo]) -> None:
+    demo = demo_factory()
+    demo.page.route("**/engage/web/signals.js", lambda route: route.fulfill(status=404, body="not here"))
+    demo.page.goto(demo.base + "mobile-test.html")
+    demo.page.wait_for_function("window.__engageTest.events.some(e => e.name === 'error')")
+    demo.quiet()  # a second error would come meanwhile
+    errors = demo.events("error")
+    assert len(errors) == 1 and "signals.js" in errors[0]["message"], errors
+    assert demo.shown() == []
