@@ -37,12 +37,16 @@ export function deviceFact() {
 export function deviceHints(fact) {
   const hints = navigator.userAgentData;
   if (!hints || typeof hints.getHighEntropyValues !== "function") return Promise.resolve(null);
-  return hints.getHighEntropyValues(["model", "platform", "formFactors"]).then((v) => ({
-    ...fact,
-    model: str(v.model),
-    platform: str(v.platform) ?? fact.platform,
-    formFactors: Array.isArray(v.formFactors) ? v.formFactors.map(str).filter((x) => x).slice(0, 10) : null,
-  }), () => null);
+  // Anything odd (a throwing or patched userAgentData) means no hints, never a failed boot.
+  return Promise.resolve()
+    .then(() => hints.getHighEntropyValues(["model", "platform", "formFactors"]))
+    .then((v) => ({
+      ...fact,
+      model: str(v.model),
+      platform: str(v.platform) ?? fact.platform,
+      formFactors: Array.isArray(v.formFactors) ? v.formFactors.map(str).filter((x) => x).slice(0, 10) : null,
+    }))
+    .catch(() => null);
 }
 
 /** Whether the config holds a `device` condition: only then are high-entropy hints asked for. */

@@ -183,3 +183,14 @@ def test_a_missing_signals_module_is_one_error_naming_it(demo_factory: Callable[
     errors = demo.events("error")
     assert len(errors) == 1 and "signals.js" in errors[0]["message"], errors
     assert demo.shown() == []
+
+
+def test_client_hints_that_throw_leave_the_first_fact_standing(
+    playwright: Playwright, demo_factory: Callable[..., Demo]
+) -> None:
+    broken = "NavigatorUAData.prototype.getHighEntropyValues = function () { throw new TypeError('no'); };"
+    demo = demo_factory(init=broken, **descriptor(playwright, "Pixel 7"))
+    demo.open("mobile-test.html")
+    assert decided(demo, "mobile-panel", "Mobile test: phone").endswith("-> mobile")
+    assert demo.events("error") == []
+    assert demo.session()["device"]["key"][4] is None  # no model: the hints never came
