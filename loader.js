@@ -328,21 +328,21 @@
     }));
   }
   function start(loaded) {
-    var ua = navigator.userAgentData, nav = performance.getEntriesByType("navigation")[0];
+    var nav = performance.getEntriesByType("navigation")[0], dev = loaded[2];
     if (dead) return;
     cfg = loaded[0];
     obs = loaded[1].createObserver({send: send, report: report, guard: guard, config: cfg});
     watch = loaded[1].configWatch(cfg);
     trusted();
     lastState = stored();
-    var facts = [{type: "device", userAgent: navigator.userAgent, mobile: ua && typeof ua.mobile === "boolean" ? ua.mobile : null,
-      maxTouchPoints: typeof navigator.maxTouchPoints === "number" ? navigator.maxTouchPoints : null},
-    {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
+    var facts = [dev.deviceFact(), {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
     queue.forEach(function (f) { if ("now" in f) f.now = Date.now(); });  // pushes and calls made before boot, in order
     facts = facts.concat(queue);
     queue = [];
     // A variant chosen by agent availability must see the queue's status the first time.
     launch(facts, Promise.race([obs.pollQueues(true), new Promise(function (r) { setTimeout(r, QUEUE_WAIT_MS); })]));
+    // High-entropy client hints: one promise, never waited for; the fact is sent again with them.
+    if (dev.wantsDevice(cfg)) dev.deviceHints(facts[0]).then(guard(function (f) { if (f) send(f); }));
     listen();
     // The renderer and its stylesheet load while Pyodide boots, not after the first decision.
     if (cfg && cfg.interactions) getUI().then(function (u) { return u.prepare(); }).catch(function () { /* reported when needed */ });
@@ -351,7 +351,7 @@
     if (typeof WebAssembly !== "object") return fail("WebAssembly is not available (unsupported, or blocked by the Content-Security-Policy); the engine cannot run");
     if (typeof Worker !== "function") return fail("Web Workers are not available; the engine cannot run");
     if (!script || !script.src) return fail("cannot find the loader's own <script src=\".../loader.js\"> element");
-    // From here to the worker's first message (config, observe.js, Pyodide): bootLimit, real time.
+    // From here to the worker's first message (config, observe.js, signals.js, Pyodide): bootLimit, real time.
     bootLimit = Number(attr("data-boot-timeout")) * 1000 || BOOT_TIMEOUT_MS;
     var t0 = realNow(), late = guard(function () {
       var spent = t0 == null || realNow() == null ? bootLimit : realNow() - t0;
@@ -364,7 +364,8 @@
       overlayP = import(new URL("web/debug.js", script.src).href).then(function (m) { return m.createOverlay(); });
       overlayP.catch(function (e) { report("cannot load the debug overlay: " + msgOf(e)); });
     }
-    Promise.all([new Promise(function (resolve) { resolve(loadConfig()); }), import(new URL("web/observe.js", script.src).href)])
+    Promise.all([new Promise(function (resolve) { resolve(loadConfig()); }), import(new URL("web/observe.js", script.src).href),
+      import(new URL("web/signals.js", script.src).href)])
       .then(start).catch(function (e) { fail(msgOf(e)); });
   }
 

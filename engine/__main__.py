@@ -2,7 +2,8 @@
 
     python -m engine validate rules.json ...        OK, or every problem by path (exit 1)
     python -m engine explain rules.json --facts f   replay facts, print decisions and trace
-    python -m engine device < user-agents.txt       desktop / mobile / tablet per line
+    python -m engine device [--why] < visitors.txt  desktop / mobile / tablet per line
+                                                    (User-Agents, or JSON lines with signals)
     python -m engine build OUT/ [--config FILE]     write the self-hosted folder to copy
     python -m engine serve [DIR] [--port 8000]      serve a site folder (precompressed files
                                                     per Accept-Encoding); no DIR in a checkout:
@@ -125,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     p_explain.add_argument("config")
     p_explain.add_argument("--facts", required=True)
     p_explain.add_argument("--json", action="store_true", help="machine-readable report")
-    sub.add_parser("device", help="classify user agents read one per line from stdin")
+    p_device = sub.add_parser(
+        "device", help="classify visitors read one per line from stdin: a User-Agent, or JSON with the browser's signals"
+    )
+    p_device.add_argument("--why", action="store_true", help="add a tab and the signal that decided")
     sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
     sub.add_parser("serve", help="serve a folder (or build and serve the demo shop)", add_help=False)
     sub.add_parser("collect", help="store the events loader.js sends (data-collect)", add_help=False)
@@ -143,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         return validate(parsed.files, sys.stdout)
     if parsed.command == "explain":
         return explain(parsed.config, parsed.facts, sys.stdout, parsed.json)
-    from engine import device
+    from engine.tools import device
 
-    return device.main(sys.stdin, sys.stdout)
+    return device.main(sys.stdin, sys.stdout, parsed.why)
 
 
 if __name__ == "__main__":

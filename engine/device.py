@@ -1,86 +1,98 @@
 """Device type of a visitor: ``desktop``, ``mobile`` (a phone) or ``tablet``.
 
-The product contract says the ``device`` condition is decided from the User-Agent with
-the ``user-agents`` library, and that tablets are not mobile. :func:`classify` asks the
-library first and then applies a thin correction layer of our own. The layer never
-copies or forks the library; it only overrides its answer where the library is known to
-be wrong, for a reason we can state. Every rule names a *family* of user agents (a token
-a vendor defined, a model-code convention, a product line), never one corpus entry.
+Puzzel's "device type" is the visitor's device, however it is known. The loader sends a
+``device`` fact (:class:`engine.facts.Device`) with the User-Agent and what the browser
+itself knows: User-Agent Client Hints (``mobile``, ``platform``, high-entropy ``model``
+and ``formFactors``), ``navigator.maxTouchPoints``, the screen's size in CSS pixels and
+whether the primary pointer is coarse / cannot hover. :func:`decide` walks
+:data:`PRECEDENCE`, a table of signals from the most to the least trustworthy; the first
+row whose signal is present and speaks decides, and the answer says which row and what
+it read ("client hint: mobile=false, screen 800x1280, touch -> tablet").
 
-Base answer (``user_agents.parse``)
-    ``is_tablet`` first, then ``is_mobile``, else desktop. Tablets are tested first
-    because the library reports many tablets as *both* (``Chrome Mobile`` on a tablet
-    counts as a mobile browser), and the contract says a tablet is not mobile.
+Precedence (first row that speaks wins)
 
-Corrections, in the order they are tried (the first one that speaks wins)
+1. ``ua-not-handheld``: the UA names a TV, set-top box, home console or VR headset ->
+   ``desktop``. Such devices may report touch points or a "mobile" bit; a panel aimed
+   at phones must not be laid out for a 55-inch TV.
+2. ``form-factors``: the ``formFactors`` client hint names a form factor other than what
+   the ``mobile`` bit already says: ``Tablet``/``EInk`` -> tablet, ``Watch`` -> mobile,
+   ``XR``/``Automotive`` -> desktop. Chromium derives ``Mobile``/``Desktop`` from the
+   ``mobile`` bit (``GetFormFactorsClientHint``), so those two add nothing and are ignored
+   here; "request desktop site" on a phone sets them to ``Desktop``. A list that also
+   holds ``Desktop`` (a 2-in-1 may name both) does not make a tablet or a phone.
+3. ``desktop-os``: the UA reads as a computer running Windows or Chrome OS, or the
+   ``platform`` hint is ``Windows`` or ``Chrome OS`` -> ``desktop`` whatever it says
+   about touch: touch laptops and 2-in-1s are computers. (Not Macs: iPadOS sends a Mac
+   UA, and no Mac has a touch screen. Not Linux: Chrome's "request desktop site" reports
+   ``Linux``.)
+4. ``touch-screen``: the primary pointer is a finger (``(pointer: coarse)``, else
+   ``(hover: none)``, else more than one touch point; never with 0 touch points) and the
+   screen size is known -> the screen's short side in CSS pixels decides: under 600 is a
+   phone, 600 or more a tablet. 600 is Android's tablet breakpoint (``sw600dp``), the one
+   Chromium uses (``DeviceFormFactor.MINIMUM_TABLET_WIDTH_DP``). This row is what tells a
+   phone that asked for the desktop site (desktop UA, ``mobile=false``) from a tablet, an
+   iPad's Mac UA from an iPhone's, and an old Android tablet that sent ``Mobile``.
+5. ``client-hint-model``: the high-entropy ``model`` hint (the model the reduced UA
+   replaces with ``K``) is in a known model line (the UA model lines below) -> that.
+6. ``ua-model``: the UA names the hardware (the UA rules ``handheld-console``,
+   ``tablet-token``, ``phone-token``, ``tablet-os``, ``ios-browser-on-mac``,
+   ``tablet-model``, ``phone-model``) -> that.
+7. ``client-hint-mobile``: ``mobile=true`` -> ``mobile``; ``mobile=false`` on Android (by
+   the UA or the ``platform`` hint) -> ``tablet``. Chromium's bit is its own "this is a
+   phone browser" setting; it beats the UA's ``Mobile`` token.
+8. ``touch-mac``: a Mac UA with more than one touch point -> ``tablet``. iPadOS Safari
+   sends the Mac UA and no Mac has a touch screen. (Without a screen size an iPhone that
+   asked for the desktop site looks the same; with one, row 4 tells them apart.)
+9. ``ua``: the User-Agent alone (the UA rules below).
 
-1. ``not-handheld``: TVs, set-top boxes, home consoles, VR headsets → ``desktop``.
-   A panel aimed at phones must not be laid out for a 55-inch TV. The library calls
-   Android TVs (``BRAVIA``, Fire TV ``AFT*`` sticks) tablets because their UAs have no
-   ``Mobile`` token, calls a Fire TV running Silk a Kindle, calls a Meta Quest (whose
-   browser deliberately sends an X11 desktop UA) an Android tablet because ua-parser
-   infers Android from the model, and reads the old Xbox One
-   Edge UA (``Windows Phone 10.0; Android 4.2.1; Xbox; Xbox One ... Mobile Safari``) as a
-   phone, so this rule runs before every phone rule.
-   Crawlers are *not* forced to desktop: a plain crawler has no device in its UA and the
-   library already says desktop, while a crawler that impersonates a phone (Googlebot
-   smartphone, AdsBot-Google-Mobile) is, by Google's own guidance for dynamic serving,
-   to be served what phones get.
-2. ``handheld-console``: Nintendo 3DS/DSi, PSP, PS Vita → ``mobile``: phone-sized screens
-   held in the hand (the library knows only the Vita).
-3. The UA names its own form factor.
-   ``tablet-token``: ``Tablet`` is the token Mozilla defined for Firefox on Android and
-   Firefox OS tablets (``Android; Tablet;``), also used by Sailfish, Opera Tablet, RIM
-   Tablet OS and the HP TouchPad (``hp-tablet``). The library ignores it (it exempts
-   every "Firefox Mobile" from its tablet test). ``Tablet PC`` is excluded: that is the
-   Windows XP/7 pen-laptop edition, a desktop.
-   ``phone-token``: ``WPDesktop`` is what Windows Phone 8.1 sends when it asks for
-   desktop sites; ``Lumia`` is a phone-only line (Windows 10 Mobile Edge sends
-   ``Windows NT 10.0; ARM; Lumia 950``); ``PalmOS``/``PDA`` are handheld organisers.
-   The library reads the first two as Windows RT tablets or PCs.
-4. ``ios-browser-on-mac``: ``CriOS``/``FxiOS``/``EdgiOS`` in a Macintosh UA → ``tablet``.
-   Those browsers exist only on iOS/iPadOS; an iPad sends a Mac UA by default
-   (desktop-class browsing, iPadOS 13+), an iPhone only when the visitor asks for the
-   desktop site. The library calls it a phone.
-5. Model lines (``tablet-model``, ``phone-model``) → that class, both ways. Model codes
-   encode the product line and beat the ``Mobile`` token, which Android 2.x tablets sent
-   (the convention came with Android 3) and which some phone apps drop.
+User-Agent alone (``user_agents.parse`` plus a correction layer)
+
+Base answer: ``is_tablet`` first, then ``is_mobile``, else desktop (the library reports
+many tablets as both, and the product contract says a tablet is not mobile). The layer
+overrides it only for a *family* of user agents with a source: a token a vendor or a
+browser defined, or a vendor's model-code convention. No rule exists because one corpus
+entry needed it. Rules are tried in this order; the first that speaks wins.
+
+1. ``not-handheld``: TV tokens (``SMART-TV``, ``HbbTV``, ``GoogleTV``, ``CrKey``,
+   ``BRAVIA``, ``Web0S``, Amazon Fire TV ``AFT*`` codes, ...), home consoles
+   (PlayStation 3-5, Xbox, Switch, Wii), VR browsers (OculusBrowser, Pico) -> desktop.
+   The library calls Android TVs tablets and the old Xbox One Edge UA a phone.
+   Crawlers are not forced to desktop: one that impersonates a phone (Googlebot
+   smartphone) is, by Google's guidance for dynamic serving, served what phones get.
+2. ``handheld-console``: Nintendo 3DS/DSi, PSP, PS Vita -> mobile (held in the hand).
+3. ``tablet-token``: ``Tablet``, the token Mozilla defined for Firefox on Android tablets
+   (``Android; Tablet;``), also sent by Firefox OS, Sailfish, RIM Tablet OS and the
+   HP TouchPad; ``Tablet PC`` (the Windows pen-laptop edition) is excluded.
+   ``phone-token``: ``Windows Phone``, ``Windows Mobile``, ``WPDesktop`` (what Windows
+   Phone 8.1 sends asking for desktop sites), ``Lumia`` (a phone-only line), Palm OS.
+   ``tablet-os``: ``Android 3.x``: Honeycomb was released for tablets only.
+4. ``ios-browser-on-mac``: ``CriOS``/``FxiOS``/``EdgiOS`` exist only on iOS/iPadOS; in a
+   Mac UA they mean an iPad in desktop-class browsing -> tablet.
+5. Model lines, both ways; a model code beats the ``Mobile`` token, which Android 2.x
+   tablets sent (the tablet convention came with Android 3).
    Tablets: Samsung ``GT-P``, ``GT-N5/N8``, ``SM-T``, ``SM-P``, ``SM-X``, "Galaxy Tab";
-   Google ``Nexus 7/9/10``, ``Pixel C``, ``Pixel Tablet``; Amazon ``Kindle``, ``KF*``,
-   Silk; Lenovo ``TB``/``YT`` codes and ``IdeaTab``; e-readers (Nook, Kobo, PocketBook);
-   makers and lines that never shipped a phone (Nabi, Ainol, Odys and its Xelio line,
-   Prestigio MultiPad ``PMP``/``PMT``, Coby Kyros, Toshiba Folio, Archos "Internet
-   Tablet" ``A101IT``); generic names: ``MID`` (Intel's "Mobile Internet Device", the
-   stock name of unbranded tablets) and a bare Rockchip SoC (``RK2818``, ``rk30sdk``:
-   an unbranded reference tablet); Wi-Fi-only variants (a phone has a cellular radio):
-   ``WiFi`` in the model name, Huawei ``-W09`` (MediaPad/MatePad), Lenovo ``-F``/``-FL``;
-   and, on Android, a model word ending in ``tab``, ``pad`` or ``slate`` (MediaPad,
-   MatePad, ViewPad, IdeaTab, E-TAB, UbiSlate; ``PadFone`` is a phone and excluded).
-   Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``,
-   ``SCH``, ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``.
-6. ``android``: Android's own convention → ``tablet`` unless the UA carries ``Mobi``.
-   Google's guidance is that Android phones put ``Mobile`` in the UA and tablets do not;
-   MDN recommends testing for ``Mobi``. The library tests the narrower ``Mobile Safari``,
-   so ``Opera Mobi`` and UC Browser's trailing ``Mobile`` read as tablets. Opera Mini is
-   a phone browser by design. The rule only applies when the UA itself says ``Android``
-   (or UC's ``Adr``), not when ua-parser infers Android from a model name.
-7. ``mobi-token``: the library says desktop for a UA that is not a PC (no Windows NT, Mac,
-   X11 Linux, Chrome OS) but carries ``Mobi`` or ``Opera Mini`` → ``mobile`` (the same MDN
-   rule, for feature-phone and proxy browsers with unknown OSes).
-
-Browser hints (given with the UA by the loader; applied after the cached UA parse)
-
-8. ``touch-mac``: iPadOS Safari sends exactly the Mac Safari UA. No Mac has a touch
-   screen, so ``navigator.maxTouchPoints > 1`` on a Macintosh UA means an iPad. (An
-   iPhone asking for the desktop site looks the same; it cannot be told apart.)
-9. ``ua-mobile-hint``: ``navigator.userAgentData.mobile`` is True while the UA reads as
-   desktop → ``mobile``. Chromium sets the hint from its own "is this a phone" bit, and
-   the reduced/frozen UA carries less than the hint, so the hint wins.
+   Google ``Nexus 7/9/10``, ``Pixel C``, ``Pixel Tablet``; Amazon ``Kindle``, ``KF*``
+   codes, Silk; Lenovo ``TB``/``YT`` codes and IdeaTab; e-reader makers (Nook ``BNTV``,
+   Kobo, PocketBook); Odys and its Xelio line and Prestigio MultiPad ``PMP``/``PMT``
+   (makers' tablet lines); ``MID`` (Intel's "Mobile Internet Device", the stock name of
+   unbranded tablets) and bare Rockchip SoC names (``RK30xx``: a reference tablet
+   board); Wi-Fi-only variants (a phone has a cellular radio): ``WiFi`` in the model,
+   Huawei ``-W09``-style suffixes, Lenovo ``-F``/``-FL``; on Android, a model word
+   ending in ``tab``, ``pad`` or ``slate`` (MediaPad, MatePad, IdeaTab; ``PadFone`` is a
+   phone).
+   Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
+   ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``; OnePlus
+   (``ONEPLUS A3010``: its one tablet line, the OnePlus Pad, uses ``OPD`` codes).
+6. ``android``: Android's convention -> tablet unless the UA carries ``Mobi`` (Google:
+   phones put ``Mobile`` in the UA, tablets do not; MDN: test for ``Mobi``). The library
+   tests the narrower ``Mobile Safari``, missing ``Opera Mobi`` and UC Browser's
+   ``Mobile``. Only when the UA itself says ``Android`` (or UC's ``Adr``).
+7. ``mobi-token``: not a PC (no Windows NT, Mac, X11, Chrome OS) but ``Mobi`` or
+   ``Opera Mini`` -> mobile (the same MDN rule, for feature phones and proxy browsers).
 
 Known disagreements with the measured corpus, kept on purpose: Windows RT (Surface RT)
-is a tablet; Silk in desktop mode and Amazon's Fire Phone follow the Silk (Fire tablet)
-rule; phablets follow their maker's phone line; phones whose UA lacks ``Mobile`` and whose
-line we do not know follow Android's convention (tablet).
+is a tablet; Silk in desktop mode and the Fire Phone follow the Silk (Fire tablet) rule;
+phablets follow their maker's phone line.
 
 Parsing is cached (``functools.lru_cache``, bounded): the engine classifies once per
 session, but the CLI and tests feed many repeats and ua-parser's regex pass is the cost.
@@ -92,8 +104,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
-from typing import Literal, TextIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.facts import Device as Signals
 
 Device = Literal["desktop", "mobile", "tablet"]
 
@@ -105,6 +120,9 @@ _MAX_UA_LENGTH = 1024
 
 # Bounded so a stream of distinct UAs (CLI, a long-lived worker) cannot grow memory.
 _CACHE_SIZE = 512
+
+# Android's tablet breakpoint (sw600dp), in CSS pixels on the screen's short side.
+TABLET_MIN_SHORT_SIDE = 600
 
 # 1. Not a handheld: TVs, set-top boxes, home consoles, VR headsets.
 _NOT_HANDHELD = re.compile(
@@ -126,6 +144,8 @@ _TABLET_TOKEN = re.compile(r"(?<![a-z])tablet(?![a-z])(?! ?pc)", re.IGNORECASE)
 _PHONE_TOKEN = re.compile(
     r"WPDesktop|\bLumia\b|Windows Phone|Windows Mobile|PalmOS|Palm OS|\bPDA\b", re.IGNORECASE
 )
+# Android 3.x (Honeycomb) was released for tablets only.
+_TABLET_OS = re.compile(r"\bAndroid 3\.\d")
 # 4. Browsers that exist only on iOS / iPadOS.
 _IOS_ONLY_BROWSER = re.compile(r"\b(?:CriOS|FxiOS|EdgiOS)/")
 # 5. Model lines. Word boundaries keep a code from matching inside another token.
@@ -135,18 +155,16 @@ _TABLET_MODEL = re.compile(
     r"|\bKindle|\bKF[A-Z]{2,6}\b|\bSilk/"
     r"|\bLenovo ?(?:TB|YT)\d?-|\b(?:TB|YT)\d?-[A-Z0-9]{3,}|IdeaTab"
     r"|\bNOOK\b|\bBN[TR]V\d|\bKobo\b|PocketBook"
-    # Makers and lines that never shipped a phone.
-    r"|\bNabi\b|\bAinol\b|\bOdys\b|\bXELIO|\bPrestigio PM[PT]|\bPM[PT]\d{4}|Kyros"
-    r"|Toshiba[ _-]?Folio|\bA\d{2,3}IT\b|\bArchos ?\d{1,3}IT\b"
+    r"|\bOdys\b|\bXELIO|\bPM[PT]\d{4}"
     # Generic tablet names: "MID" models, bare Rockchip reference boards.
-    r"|\bMID\d|\bRK(?:28|29|30|31)\d\d\b|\brk(?:29|30|31)sdk"
+    r"|\bMID\d|\bRK(?:28|29|30|31)\d\d\b"
     # Wi-Fi-only variants: Huawei "-W09" (MediaPad, MatePad), Lenovo "-F"/"-FL".
     r"|\b[A-Z0-9]{2,5}-W\d\d\b|\b[A-Z]?\d{4}-FL?\b",
     re.IGNORECASE,
 )
 _PHONE_MODEL = re.compile(
     r"\b(?:SAMSUNG[- ])?(?:SM-[GNASFJMEC]\d|GT-[ISBCE]\d|GT-N7\d|SGH-|SCH-|SPH-|SHV-)"
-    r"|\bPixel (?:\d|XL)|\bNexus (?:4|5X?|6P?|One|S)\b",
+    r"|\bPixel (?:\d|XL)|\bNexus (?:4|5X?|6P?|One|S)\b|\bONEPLUS\b(?! ?Pad)",
     re.IGNORECASE,
 )
 # Searched in the platform comment only (where the model name is), never in app tokens
@@ -157,51 +175,210 @@ _TABLET_MODEL_WORD = re.compile(
 # 6. Android convention.
 _ANDROID = re.compile(r"\bAndroid\b|\bAdr \d")
 _MOBI = re.compile(r"(?<![\w-])Mobi|Opera Mini", re.IGNORECASE)  # not "T-Mobile"
-# 8. iPadOS in desktop mode.
+# iPadOS in desktop mode; computers whose touch screens do not make them tablets.
 _MACINTOSH = re.compile(r"\bMacintosh\b")
+_DESKTOP_OS_UA = re.compile(r"\bWindows NT\b|\bCrOS\b")
+# Not "macOS": no Mac has a touch screen, so it adds nothing, and Chromium derives the
+# platform from an overridden UA, so it is what an iPad-like Mac UA in Chromium reports.
+_DESKTOP_PLATFORMS = frozenset({"Windows", "Chrome OS", "ChromeOS"})
+
+# UA rules that name the hardware (precedence row 6) rather than follow a convention.
+_UA_NAMES_HARDWARE = frozenset(
+    {"handheld-console", "tablet-token", "phone-token", "tablet-os", "ios-browser-on-mac", "tablet-model", "phone-model"}
+)
+# formFactors values that say more than the mobile bit (precedence row 2), in this order.
+_FORM_FACTORS: tuple[tuple[str, Device], ...] = (
+    ("XR", "desktop"), ("Automotive", "desktop"), ("Tablet", "tablet"), ("EInk", "tablet"), ("Watch", "mobile"),
+)
 
 
-def classify(
-    user_agent: str,
-    ua_mobile: bool | None = None,
-    max_touch_points: int | None = None,
-) -> Device:
-    """Return the visitor's device type.
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The device type, the precedence row that decided it, and what that row read."""
 
-    ``ua_mobile`` is ``navigator.userAgentData.mobile`` (None where the browser has no
-    client hints, e.g. Safari and Firefox); ``max_touch_points`` is
-    ``navigator.maxTouchPoints`` (None when unknown).
+    device: Device
+    signal: str
+    why: str
+    ua: tuple[Device, str, str] = ("desktop", "empty", "")  # the UA-only reading, to reuse
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A device fact with its UA-only answer worked out once."""
+
+    signals: Signals
+    ua: tuple[Device, str, str]  # (device, UA rule, the UA text that decided)
+
+
+# A row reads the signals and returns (device, what it read), or None to pass.
+Rule = Callable[[_Reading], "tuple[Device, str] | None"]
+
+
+def _ua_not_handheld(r: _Reading) -> tuple[Device, str] | None:
+    device, rule, seen = r.ua
+    return (device, f"UA: {seen}") if rule == "not-handheld" else None
+
+
+def _form_factors(r: _Reading) -> tuple[Device, str] | None:
+    given = r.signals.form_factors or ()
+    for name, device in _FORM_FACTORS:
+        # A device that is also a "Desktop" (a 2-in-1) is left to the rows below.
+        if name in given and (device == "desktop" or "Desktop" not in given):
+            return device, f"client hint: formFactors={','.join(given)}"
+    return None
+
+
+def _desktop_os(r: _Reading) -> tuple[Device, str] | None:
+    s = r.signals
+    if r.ua[0] != "desktop":
+        return None
+    if s.platform in _DESKTOP_PLATFORMS:
+        return "desktop", f"client hint: platform={s.platform}" + _touch_ignored(s)
+    found = _DESKTOP_OS_UA.search(s.user_agent[:_MAX_UA_LENGTH])
+    return ("desktop", f"UA: {found.group()}" + _touch_ignored(s)) if found else None
+
+
+def _touch_ignored(s: Signals) -> str:
+    return f", {s.max_touch_points} touch points ignored" if s.max_touch_points else ""
+
+
+def _touch_screen(r: _Reading) -> tuple[Device, str] | None:
+    s = r.signals
+    touch = _touch_first(s)
+    if touch is None or s.screen is None:
+        return None
+    width, height = s.screen
+    device: Device = "mobile" if min(width, height) < TABLET_MIN_SHORT_SIDE else "tablet"
+    hint = f"client hint: mobile={str(s.mobile).lower()}, " if s.mobile is not None else ""
+    return device, f"{hint}screen {width}x{height}, {touch}"
+
+
+def _touch_first(s: Signals) -> str | None:
+    """How we know the primary input is a finger (for the trace), or None if it is not."""
+    if s.max_touch_points == 0:
+        return None
+    if s.coarse_pointer is not None:
+        return "pointer: coarse" if s.coarse_pointer else None
+    if s.no_hover is not None:
+        return "hover: none" if s.no_hover else None
+    if s.max_touch_points is not None and s.max_touch_points > 1:
+        return f"{s.max_touch_points} touch points"
+    return None
+
+
+def _client_hint_model(r: _Reading) -> tuple[Device, str] | None:
+    model = (r.signals.model or "").strip()
+    if not model:
+        return None
+    found = _model_line(model, model)
+    return (found[0], f"client hint: model={model}") if found else None
+
+
+def _ua_model(r: _Reading) -> tuple[Device, str] | None:
+    device, rule, seen = r.ua
+    return (device, f"UA: {seen}") if rule in _UA_NAMES_HARDWARE else None
+
+
+def _client_hint_mobile(r: _Reading) -> tuple[Device, str] | None:
+    s = r.signals
+    if s.mobile is True:
+        return "mobile", "client hint: mobile=true"
+    if s.mobile is False:
+        if s.platform == "Android":
+            return "tablet", "client hint: mobile=false, platform=Android"
+        if _ANDROID.search(s.user_agent[:_MAX_UA_LENGTH]):
+            return "tablet", "client hint: mobile=false, UA: Android"
+    return None
+
+
+def _touch_mac(r: _Reading) -> tuple[Device, str] | None:
+    s = r.signals
+    touch = s.max_touch_points
+    if touch is not None and touch > 1 and _MACINTOSH.search(s.user_agent[:_MAX_UA_LENGTH]):
+        return "tablet", f"UA: Macintosh with {touch} touch points"
+    return None
+
+
+def _ua(r: _Reading) -> tuple[Device, str] | None:
+    device, rule, seen = r.ua
+    return device, f"UA: {seen}" if seen else f"UA: {rule}"
+
+
+# The precedence table (see the module docstring): (signal name, the row's test).
+PRECEDENCE: tuple[tuple[str, Rule], ...] = (
+    ("ua-not-handheld", _ua_not_handheld),
+    ("form-factors", _form_factors),
+    ("desktop-os", _desktop_os),
+    ("touch-screen", _touch_screen),
+    ("client-hint-model", _client_hint_model),
+    ("ua-model", _ua_model),
+    ("client-hint-mobile", _client_hint_mobile),
+    ("touch-mac", _touch_mac),
+    ("ua", _ua),
+)
+
+
+def decide(signals: Signals, known_ua: Sequence[object] | None = None) -> Verdict:
+    """The visitor's device type from everything the browser sent (see PRECEDENCE).
+
+    ``known_ua`` is a previous verdict's ``ua`` for the same User-Agent (the engine keeps
+    it in the session), which spares parsing the UA again when only the hints changed.
     """
-    return explain(user_agent, ua_mobile, max_touch_points)[0]
+    ua = _known(known_ua) or _classify_ua(signals.user_agent[:_MAX_UA_LENGTH])
+    reading = _Reading(signals, ua)
+    for name, row in PRECEDENCE:
+        answer = row(reading)
+        if answer is not None:
+            device, read = answer
+            return Verdict(device, name, f"{read} -> {device}", ua)
+    raise AssertionError("the last precedence row always answers")  # pragma: no cover
 
 
-def explain(
-    user_agent: str,
-    ua_mobile: bool | None = None,
-    max_touch_points: int | None = None,
-) -> tuple[Device, str]:
-    """Like :func:`classify`, plus the name of the rule that decided (for traces and tests).
+def _known(reading: Sequence[object] | None) -> tuple[Device, str, str] | None:
+    """A stored UA reading, if it is well formed (it comes back from the visitor's storage)."""
+    if reading is None or len(reading) != 3:
+        return None
+    device, rule, seen = reading
+    for known in DEVICES:
+        if device == known and isinstance(rule, str) and isinstance(seen, str):
+            return known, rule, seen
+    return None
+
+
+def classify(user_agent: str, mobile: bool | None = None, max_touch_points: int | None = None) -> Device:
+    """The device type from a User-Agent and, optionally, two cheap browser hints."""
+    return decide(Signals(user_agent, mobile, max_touch_points)).device
+
+
+def explain(user_agent: str) -> tuple[Device, str]:
+    """The User-Agent-only answer and the name of the UA rule that decided.
 
     Rule names: ``empty``, ``not-handheld``, ``handheld-console``, ``tablet-token``,
-    ``phone-token``, ``ios-browser-on-mac``, ``tablet-model``, ``phone-model``,
-    ``android``, ``library``, ``mobi-token``, ``touch-mac``, ``ua-mobile-hint``.
+    ``phone-token``, ``tablet-os``, ``ios-browser-on-mac``, ``tablet-model``, ``phone-model``,
+    ``android``, ``library``, ``mobi-token``.
     """
-    ua = user_agent[:_MAX_UA_LENGTH]
-    device, rule = _classify_ua(ua)
-    if device == "desktop" and rule != "not-handheld":
-        # A TV or console keeps its answer whatever it reports about touch or "mobile".
-        if max_touch_points is not None and max_touch_points > 1 and _MACINTOSH.search(ua):
-            return "tablet", "touch-mac"
-        if ua_mobile is True:
-            return "mobile", "ua-mobile-hint"
+    device, rule, _ = _classify_ua(user_agent[:_MAX_UA_LENGTH])
     return device, rule
 
 
+def _model_line(text: str, model_name: str) -> tuple[Device, str] | None:
+    """The model line `text` names, and the matched text, or None.
+
+    Model words (...Tab, ...Pad) are searched in `model_name` only: the model hint, or the
+    UA's platform comment on Android.
+    """
+    found = _TABLET_MODEL.search(text) or _TABLET_MODEL_WORD.search(model_name)
+    if found:
+        return "tablet", found.group()
+    found = _PHONE_MODEL.search(text)
+    return ("mobile", found.group()) if found else None
+
+
 @functools.lru_cache(maxsize=_CACHE_SIZE)
-def _classify_ua(ua: str) -> tuple[Device, str]:
-    """UA-only classification (rules 1-7 of the module docstring); pure, hence cacheable."""
+def _classify_ua(ua: str) -> tuple[Device, str, str]:
+    """UA-only classification: (device, rule, the matched text); pure, hence cacheable."""
     if not ua.strip():
-        return "desktop", "empty"
+        return "desktop", "empty", ""
 
     # Imported here, not at module level: see the module docstring (Pyodide import cost).
     import user_agents
@@ -209,27 +386,34 @@ def _classify_ua(ua: str) -> tuple[Device, str]:
     parsed = user_agents.parse(ua)
     base: Device = "tablet" if parsed.is_tablet else "mobile" if parsed.is_mobile else "desktop"
 
-    if _NOT_HANDHELD.search(ua):
-        return "desktop", "not-handheld"
-    if _HANDHELD_CONSOLE.search(ua):
-        return "mobile", "handheld-console"
-    if _TABLET_TOKEN.search(ua):
-        return "tablet", "tablet-token"
-    if _PHONE_TOKEN.search(ua):
-        return "mobile", "phone-token"
-    if _MACINTOSH.search(ua) and _IOS_ONLY_BROWSER.search(ua):
-        return "tablet", "ios-browser-on-mac"
+    tokens: tuple[tuple[re.Pattern[str], Device, str], ...] = (
+        (_NOT_HANDHELD, "desktop", "not-handheld"),
+        (_HANDHELD_CONSOLE, "mobile", "handheld-console"),
+        (_TABLET_TOKEN, "tablet", "tablet-token"),
+        (_PHONE_TOKEN, "mobile", "phone-token"),
+        (_TABLET_OS, "tablet", "tablet-os"),
+    )
+    for pattern, device, rule in tokens:
+        found = pattern.search(ua)
+        if found:
+            return device, rule, found.group()
+    if _MACINTOSH.search(ua):
+        found = _IOS_ONLY_BROWSER.search(ua)
+        if found:
+            return "tablet", "ios-browser-on-mac", f"Macintosh with {found.group()[:-1]}"
 
     android = _ANDROID.search(ua) is not None
-    if _TABLET_MODEL.search(ua) or (android and _TABLET_MODEL_WORD.search(_platform(ua))):
-        return "tablet", "tablet-model"
-    if _PHONE_MODEL.search(ua):
-        return "mobile", "phone-model"
+    line = _model_line(ua, _platform(ua) if android else "")
+    if line:
+        return line[0], "tablet-model" if line[0] == "tablet" else "phone-model", line[1]
     if android:
-        return ("mobile" if _MOBI.search(ua) else "tablet"), "android"
-    if base == "desktop" and not parsed.is_pc and _MOBI.search(ua):
-        return "mobile", "mobi-token"
-    return base, "library"
+        mobi = _MOBI.search(ua)
+        return ("mobile", "android", f"Android with {mobi.group()}") if mobi else ("tablet", "android", "Android without Mobi")
+    if base == "desktop" and not parsed.is_pc:
+        mobi = _MOBI.search(ua)
+        if mobi:
+            return "mobile", "mobi-token", mobi.group()
+    return base, "library", f"{parsed.device.family or 'Other'} / {parsed.os.family or 'Other'}"
 
 
 def _platform(ua: str) -> str:
@@ -239,14 +423,3 @@ def _platform(ua: str) -> str:
         return ""
     end = ua.find(")", start)
     return ua[start + 1 : end if end >= 0 else len(ua)]
-
-
-def main(lines: Iterable[str], out: TextIO) -> int:
-    """``python -m engine device``: one user agent per line in, one device type per line out.
-
-    Blank lines are echoed blank so the output stays aligned with the input.
-    """
-    for line in lines:
-        ua = line.rstrip("\r\n")
-        out.write(f"{classify(ua) if ua.strip() else ''}\n")
-    return 0

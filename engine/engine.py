@@ -34,7 +34,9 @@ Invariants (each is covered by tests/cases):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,8 +227,11 @@ class Engine:
                         self._error("custom.failed", f'custom path "{path}" failed: {result.error}; it counts as false', path)
                 return NONE
             case F.Device():
+                # The loader sends what it knows at boot and again when the high-entropy
+                # client hints arrive: a changed fact re-checks the rules that read it.
+                changed = self._device_fact is not None and fact != self._device_fact
                 self._device_fact = fact
-                return NONE
+                return RECHECK if changed and self.config.needs_device else NONE
             case F.Action():
                 self._touch()
                 return self._on_action(fact)
@@ -450,22 +455,29 @@ class Engine:
             self._state_dirty = True
         return self._visitor
 
-    def _device(self, session: SessionState) -> str | None:
+    def _device(self, session: SessionState) -> tuple[str, str] | None:
+        """(device type, why) for this session; decided once per distinct device fact."""
         fact = self._device_fact
+        stored = session.device if isinstance(session.device, dict) else {}  # storage can be edited
         if fact is None:
-            return session.device["type"] if session.device else None
-        key = [fact.user_agent, fact.mobile, fact.max_touch_points]
-        if session.device is None or session.device.get("key") != key:
+            kind = stored.get("type")
+            return (kind, str(stored.get("why", ""))) if isinstance(kind, str) else None
+        key = json.loads(json.dumps(dataclasses.astuple(fact)))  # as it reads back from storage
+        if stored.get("key") != key or not isinstance(stored.get("type"), str):
             # Parsing a User-Agent is the costliest thing a visitor pays for; once per session.
-            from engine.device import classify
+            from engine.device import decide
 
-            session.device = {"key": key, "type": classify(fact.user_agent, fact.mobile, fact.max_touch_points)}
+            # Only the hints changed (they arrive after boot): reuse the stored UA reading.
+            known = stored.get("ua") if isinstance(stored.get("key"), list) and stored["key"][:1] == key[:1] else None
+            verdict = decide(fact, known if isinstance(known, list) else None)
+            session.device = stored = {"key": key, "type": verdict.device, "why": verdict.why, "ua": list(verdict.ua)}
             self._state_dirty = True
-        return str(session.device["type"])
+        return str(stored["type"]), str(stored.get("why", ""))
 
     # ---------------------------------------------------------------- evaluation
 
     def _view(self, session: SessionState) -> View:
+        device = self._device(session) if self.config.needs_device else None
         return View(
             now=self._now,
             history=tuple(session.history),
@@ -477,7 +489,8 @@ class Engine:
             visible_since=self._visible_since if self._visible else None,
             selectors=self._selectors,
             custom=self._custom,
-            device=self._device(session) if self.config.needs_device else None,
+            device=device[0] if device else None,
+            device_why=device[1] if device else "",
             login=session.login,
             exit_intent=self._page.exit_intent,
             session=session,

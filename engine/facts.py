@@ -20,9 +20,17 @@ ACTIONS = ("shown", "closed", "clicked", "chatStarted")
 
 @dataclass(frozen=True, slots=True)
 class Device:
+    """What the browser knows about its device (docs/device-detection.md); None = not known."""
+
     user_agent: str
     mobile: bool | None = None
     max_touch_points: int | None = None
+    platform: str | None = None  # userAgentData.platform
+    model: str | None = None  # high-entropy client hint
+    form_factors: tuple[str, ...] | None = None  # high-entropy client hint
+    screen: tuple[int, int] | None = None  # screen.width, screen.height in CSS pixels
+    coarse_pointer: bool | None = None  # matchMedia("(pointer: coarse)")
+    no_hover: bool | None = None  # matchMedia("(hover: none)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +201,32 @@ def _custom(obj: Mapping[str, Any]) -> Custom:
     return Custom(results)
 
 
+def _short(obj: Mapping[str, Any], name: str) -> str | None:
+    value = _get(obj, name, str, None)
+    if value is not None and len(value) > 100:
+        raise _Invalid(name, f"expected at most 100 characters, got {len(value)}")
+    return value
+
+
+def _device(obj: Mapping[str, Any]) -> Device:
+    touch = _number(obj, "maxTouchPoints")
+    if touch is not None and touch < 0:
+        raise _Invalid("maxTouchPoints", f"expected 0 or more, got {touch}")
+    factors = _get(obj, "formFactors", list, None)
+    if factors is not None and (len(factors) > 10 or not all(isinstance(f, str) and len(f) <= 100 for f in factors)):
+        raise _Invalid("formFactors", 'expected a list of up to 10 names such as ["Tablet"]')
+    screen = _get(obj, "screen", list, None)
+    if screen is not None:
+        if len(screen) != 2 or not all(isinstance(n, int | float) and not isinstance(n, bool) and 0 < n < 100_000 for n in screen):
+            raise _Invalid("screen", f"expected [width, height] in CSS pixels, both above 0, got {screen!r}")
+        screen = (round(screen[0]), round(screen[1]))
+    return Device(
+        _get(obj, "userAgent", str), _get(obj, "mobile", bool, None), touch, _short(obj, "platform"),
+        _short(obj, "model"), None if factors is None else tuple(factors), screen,
+        _get(obj, "coarsePointer", bool, None), _get(obj, "noHover", bool, None),
+    )
+
+
 def _decode(obj: Mapping[str, Any]) -> Fact:
     kind = obj.get("type")
     if kind == "tick":
@@ -208,8 +242,7 @@ def _decode(obj: Mapping[str, Any]) -> Fact:
     if kind == "custom":
         return _custom(obj)
     if kind == "device":
-        touch = _number(obj, "maxTouchPoints")
-        return Device(_get(obj, "userAgent", str), _get(obj, "mobile", bool, None), touch)
+        return _device(obj)
     if kind == "action":
         return Action(
             _now(obj), _get(obj, "action", str, choices=ACTIONS), _get(obj, "interaction", str),

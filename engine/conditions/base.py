@@ -53,6 +53,7 @@ class View:
     selectors: Mapping[str, SelectorResult] = field(default_factory=dict)
     custom: Mapping[str, CustomResult] = field(default_factory=dict)
     device: str | None = None
+    device_why: str = ""  # which signal decided the device type, for the trace
     login: bool = False
     exit_intent: bool = False
     session: Any = None  # engine.state.SessionState, for behaviour conditions

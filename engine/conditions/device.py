@@ -1,4 +1,8 @@
-"""``device``: desktop, mobile or tablet, decided once per session from the User-Agent."""
+"""``device``: desktop, mobile or tablet, decided once per device fact (engine/device.py).
+
+The trace reads which signal decided, e.g. "client hint: mobile=false, screen 800x1280,
+pointer: coarse -> tablet".
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ class DeviceCondition(Condition):
     def test(self, view: View) -> tuple[bool, object]:
         if view.device is None:
             return False, None
-        return (view.device == self.expected) != self.negate, view.device
+        return (view.device == self.expected) != self.negate, view.device_why or view.device
 
 
 register("device")(DeviceCondition)

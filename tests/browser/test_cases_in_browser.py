@@ -90,6 +90,11 @@ def test_case(harness: Page, case: dict[str, Any], config: Any) -> None:
             statuses = {r["name"]: r["status"] for r in out["trace"]["rules"]}
             wanted = step["expectStatus"]
             assert {k: statuses.get(k) for k in wanted} == wanted, f"{where}: statuses {statuses}"
+        if "expectRead" in step:
+            reads = {r["name"]: [c["read"] for rs in r["rulesets"] for c in rs["conditions"] if c["result"] is not None]
+                     for r in out["trace"]["rules"]}
+            wanted = step["expectRead"]
+            assert {k: reads.get(k) for k in wanted} == wanted, f"{where}: reads {reads}"
         if "expectWatch" in step:
             watch = out["watch"]
             assert subset(step["expectWatch"], watch), f"{where}: watch {watch}"

@@ -101,6 +101,7 @@ WEB_MODULES = sorted(p.name for p in (REPO / "web").glob("*.js"))
 # What other files look up by name in each module (loader.js imports them).
 EXPORTS = {
     "observe.js": {"createObserver", "configWatch"},
+    "signals.js": {"deviceFact", "deviceHints", "wantsDevice"},
     "ui.js": {"createUI"},
     "debug.js": {"createOverlay"},
 }

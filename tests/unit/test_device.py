@@ -1,5 +1,5 @@
-"""Device detection: explicit modern user agents, browser hints, the CLI, and accuracy on
-the shared labelled corpus (see docs/device-detection.md)."""
+"""Device detection: explicit modern user agents, the precedence of the browser's signals,
+the CLI, and accuracy on the shared labelled corpus (see docs/device-detection.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from engine import device
-from engine.device import classify, explain
+from engine.device import PRECEDENCE, classify, decide, explain
+from engine.facts import Device as Signals
+from engine.tools import device as device_tool
 
 CORPUS = (
     Path(__file__).parents[2].parent
@@ -22,7 +24,11 @@ CORPUS = (
     / "user-agents"
     / "mobile-detect-ualist.json"
 )
-MIN_ACCURACY = 0.97
+# UA alone. The look half is what rules may be written from; the score half is only scored.
+# The goal for the score half is 0.97; the floor is what it measured when the split was
+# made (96.6 %), so a change that loses accuracy on unseen data fails here.
+MIN_LOOK_ACCURACY = 0.97
+MIN_SCORE_ACCURACY = 0.965
 
 # Current browsers (late 2024 / 2025 versions), as they really send their UA.
 DESKTOP = {
@@ -96,48 +102,125 @@ def test_user_agent_alone(ua: str, expected: str) -> None:
 
 
 IPADOS_SAFARI = DESKTOP["safari-mac"]  # iPadOS 13+ Safari sends the Mac UA unchanged
+# Chrome on Android asking for the desktop site: Chromium's own override (Linux UA, and
+# client hints platform=Linux, mobile=false, model "", formFactors Desktop).
+DESKTOP_SITE_ON_PHONE = DESKTOP["chrome-linux"]
+ANDROID_REDUCED_MOBILE = MOBILE["pixel-chrome-reduced"]  # "Android 10; K ... Mobile Safari"
+ANDROID_REDUCED_TABLET = TABLET["android-tablet-chrome-reduced"]
 
 
 @pytest.mark.parametrize(
-    ("ua", "ua_mobile", "max_touch_points", "expected"),
+    ("signals", "expected", "row"),
     [
-        # iPadOS: a Mac UA on a touch screen is an iPad; real Macs report 0.
-        (IPADOS_SAFARI, None, 5, "tablet"),
-        (IPADOS_SAFARI, None, 0, "desktop"),
-        (IPADOS_SAFARI, None, 1, "desktop"),
-        (IPADOS_SAFARI, None, None, "desktop"),
-        # Touch alone means nothing on Windows or Chrome OS (touch laptops, Surface).
-        (DESKTOP["edge-windows"], False, 10, "desktop"),
-        (DESKTOP["chrome-os"], False, 10, "desktop"),
-        # userAgentData.mobile: trusted when the UA reads as desktop...
-        (DESKTOP["chrome-linux"], True, 5, "mobile"),
-        (DESKTOP["chrome-windows"], False, 0, "desktop"),
-        # ...but it never turns a phone or a tablet into something else.
-        (MOBILE["pixel-chrome-reduced"], False, 5, "mobile"),
-        (TABLET["android-tablet-chrome-reduced"], True, 5, "tablet"),
-        (TABLET["ipad-safari"], None, 5, "tablet"),
-        # A TV stays a TV whatever it says about touch or "mobile".
-        (NOT_HANDHELD["android-tv-bravia"], True, 0, "desktop"),
+        # iPadOS: a Mac UA on a touch screen is an iPad; real Macs report 0 touch points.
+        (Signals(IPADOS_SAFARI, None, 5), "tablet", "touch-mac"),
+        (Signals(IPADOS_SAFARI, None, 0), "desktop", "ua"),
+        (Signals(IPADOS_SAFARI, None, 1), "desktop", "ua"),
+        (Signals(IPADOS_SAFARI), "desktop", "ua"),
+        (Signals(IPADOS_SAFARI, None, 5, screen=(820, 1180), coarse_pointer=True), "tablet", "touch-screen"),
+        # ...and an iPhone asking for the desktop site sends the same UA, on a phone's screen.
+        (Signals(IPADOS_SAFARI, None, 5, screen=(390, 844), coarse_pointer=True), "mobile", "touch-screen"),
+        # Chromium derives platform=macOS from a Mac UA; it does not make a touch screen a Mac.
+        (Signals(IPADOS_SAFARI, False, 5, "macOS", screen=(820, 1180), coarse_pointer=True), "tablet", "touch-screen"),
+        # An iPad with a trackpad reports a fine pointer: its touch points still tell.
+        (Signals(IPADOS_SAFARI, None, 5, screen=(820, 1180), coarse_pointer=False), "tablet", "touch-mac"),
+        # Touch means nothing on Windows or Chrome OS (touch laptops, 2-in-1s).
+        (Signals(DESKTOP["edge-windows"], False, 10, "Windows", screen=(1280, 800), coarse_pointer=True), "desktop", "desktop-os"),
+        (Signals(DESKTOP["chrome-os"], False, 10, screen=(1280, 800), coarse_pointer=True), "desktop", "desktop-os"),
+        # A phone that asked for the desktop site: every hint says desktop Linux but the screen.
+        (Signals(DESKTOP_SITE_ON_PHONE, False, 5, "Linux", "", ("Desktop",), (412, 915), True, True), "mobile", "touch-screen"),
+        # Chrome on an Android tablet: desktop mode by default on large tablets.
+        (Signals(DESKTOP_SITE_ON_PHONE, False, 5, "Linux", "", ("Desktop",), (800, 1280), True, True), "tablet", "touch-screen"),
+        # A Linux PC with a touch screen but a mouse as its primary pointer.
+        (Signals(DESKTOP["chrome-linux"], False, 10, "Linux", screen=(1920, 1080), coarse_pointer=False, no_hover=False), "desktop", "ua"),
+        # No touch screen at all: the media queries cannot make it a handheld.
+        (Signals(DESKTOP["chrome-linux"], False, 0, screen=(400, 700), coarse_pointer=True), "desktop", "ua"),
+        # Without pointer media queries, hover: none; without either, the touch points.
+        (Signals(DESKTOP_SITE_ON_PHONE, None, 5, screen=(412, 915), no_hover=True), "mobile", "touch-screen"),
+        (Signals(DESKTOP_SITE_ON_PHONE, None, 5, screen=(412, 915)), "mobile", "touch-screen"),
+        # An Android tablet whose UA says "Mobile": the hint and the screen say tablet.
+        (Signals(ANDROID_REDUCED_MOBILE, False, 5, "Android", screen=(800, 1280), coarse_pointer=True), "tablet", "touch-screen"),
+        (Signals(ANDROID_REDUCED_MOBILE, False, 5, "Android"), "tablet", "client-hint-mobile"),
+        (Signals(ANDROID_REDUCED_MOBILE, False), "tablet", "client-hint-mobile"),
+        (Signals(ANDROID_REDUCED_TABLET, True), "mobile", "client-hint-mobile"),
+        (Signals(DESKTOP["chrome-linux"], True, 5), "mobile", "client-hint-mobile"),
+        (Signals(DESKTOP["chrome-windows"], False, 0), "desktop", "desktop-os"),
+        # The model hint fills in what the reduced UA replaces with "K".
+        (Signals(ANDROID_REDUCED_TABLET, False, 5, "Android", "SM-X710"), "tablet", "client-hint-model"),
+        (Signals(ANDROID_REDUCED_TABLET, True, 5, "Android", "Pixel 8"), "mobile", "client-hint-model"),
+        (Signals(ANDROID_REDUCED_MOBILE, False, 5, "Android", "Lenovo TB-X606F"), "tablet", "client-hint-model"),
+        # A model the tables do not know leaves the decision to the next rows.
+        (Signals(ANDROID_REDUCED_MOBILE, True, 5, "Android", "XQ-DQ54"), "mobile", "client-hint-mobile"),
+        # A model code in the UA beats the UA's Mobile token, and the mobile hint.
+        (Signals(TABLET["galaxy-tab-a-with-mobile-token"], True), "tablet", "ua-model"),
+        # formFactors: only values beyond the mobile bit speak.
+        (Signals(ANDROID_REDUCED_MOBILE, True, 5, "Android", form_factors=("Tablet",)), "tablet", "form-factors"),
+        (Signals(ANDROID_REDUCED_MOBILE, True, 5, "Android", form_factors=("Mobile",)), "mobile", "client-hint-mobile"),
+        (Signals(DESKTOP["chrome-linux"], False, 5, "Android", form_factors=("Desktop", "XR"), screen=(1000, 1000), coarse_pointer=True), "desktop", "form-factors"),
+        # A 2-in-1 may name both Desktop and Tablet: the rows below decide.
+        (Signals(DESKTOP["chrome-windows"], False, 10, "Windows", form_factors=("Desktop", "Tablet")), "desktop", "desktop-os"),
+        # A TV stays a TV whatever it says about touch, screen or "mobile".
+        (Signals(NOT_HANDHELD["android-tv-bravia"], True, 5, screen=(960, 540), coarse_pointer=True), "desktop", "ua-not-handheld"),
     ],
     ids=[
         "ipados-touch",
         "mac-no-touch",
         "mac-one-touch-point",
         "mac-touch-unknown",
+        "ipad-screen",
+        "iphone-desktop-site",
+        "mac-ua-macos-hint-touch-screen",
+        "ipad-with-trackpad",
         "windows-touch-laptop",
         "chromebook-touch",
-        "hint-mobile-on-desktop-ua",
-        "hint-not-mobile",
-        "phone-hint-false",
-        "tablet-hint-true",
-        "ipad-touch",
-        "tv-hint-true",
+        "android-phone-desktop-site",
+        "android-tablet-desktop-site",
+        "linux-touch-monitor-mouse-first",
+        "no-touch-points",
+        "hover-none-fallback",
+        "touch-points-fallback",
+        "android-tablet-mobile-ua-hint-false-screen",
+        "android-tablet-mobile-ua-hint-false-platform",
+        "android-tablet-mobile-ua-hint-false",
+        "android-hint-true-over-ua-convention",
+        "desktop-ua-hint-mobile",
+        "windows-hint-not-mobile",
+        "model-hint-tablet",
+        "model-hint-phone",
+        "model-hint-lenovo-tab",
+        "model-hint-unknown",
+        "ua-model-over-hint",
+        "form-factor-tablet",
+        "form-factor-mobile-is-the-mobile-bit",
+        "form-factor-xr",
+        "form-factors-desktop-and-tablet",
+        "tv-whatever-it-reports",
     ],
 )
-def test_browser_hints(
-    ua: str, ua_mobile: bool | None, max_touch_points: int | None, expected: str
-) -> None:
-    assert classify(ua, ua_mobile, max_touch_points) == expected
+def test_precedence(signals: Signals, expected: str, row: str) -> None:
+    verdict = decide(signals)
+    assert (verdict.device, verdict.signal) == (expected, row), verdict
+
+
+def test_precedence_is_a_table_of_named_rows() -> None:
+    names = [name for name, _ in PRECEDENCE]
+    assert names == [
+        "ua-not-handheld", "form-factors", "desktop-os", "touch-screen", "client-hint-model",
+        "ua-model", "client-hint-mobile", "touch-mac", "ua",
+    ]
+
+
+def test_the_reason_says_which_signal_decided() -> None:
+    tablet = Signals(ANDROID_REDUCED_MOBILE, False, 5, "Android", screen=(800, 1280), coarse_pointer=True)
+    assert decide(tablet).why == "client hint: mobile=false, screen 800x1280, pointer: coarse -> tablet"
+    laptop = Signals(DESKTOP["chrome-windows"], False, 10)
+    assert decide(laptop).why == "UA: Windows NT, 10 touch points ignored -> desktop"
+    assert decide(Signals(IPADOS_SAFARI, None, 5)).why == "UA: Macintosh with 5 touch points -> tablet"
+    assert decide(Signals(ANDROID_REDUCED_TABLET, False, 5, "Android", "SM-X710")).why == (
+        "client hint: model=SM-X710 -> tablet"
+    )
+    assert decide(Signals(TABLET["galaxy-tab-a-with-mobile-token"])).why == "UA: SM-T2 -> tablet"
+    assert decide(Signals(ANDROID_REDUCED_TABLET)).why == "UA: Android without Mobi -> tablet"
 
 
 def test_hints_apply_after_the_cached_parse() -> None:
@@ -147,15 +230,22 @@ def test_hints_apply_after_the_cached_parse() -> None:
     assert classify(IPADOS_SAFARI) == "desktop"
 
 
-def test_explain_names_the_deciding_rule() -> None:
+def test_explain_names_the_deciding_ua_rule() -> None:
     assert explain(DESKTOP["chrome-windows"]) == ("desktop", "library")
-    assert explain(IPADOS_SAFARI, None, 5) == ("tablet", "touch-mac")
-    assert explain(DESKTOP["chrome-linux"], True) == ("mobile", "ua-mobile-hint")
     assert explain(TABLET["firefox-android-tablet"]) == ("tablet", "tablet-token")
     assert explain(TABLET["galaxy-tab-a-with-mobile-token"]) == ("tablet", "tablet-model")
     assert explain(MOBILE["galaxy-s24-samsung-internet"]) == ("mobile", "phone-model")
     assert explain(TABLET["android-tablet-chrome-reduced"]) == ("tablet", "android")
     assert explain(NOT_HANDHELD["xbox-one-edge-legacy"]) == ("desktop", "not-handheld")
+    assert explain(TABLET["ipad-chrome-desktop-mode"]) == ("tablet", "ios-browser-on-mac")
+
+
+def test_oneplus_is_a_phone_line_but_not_its_pad() -> None:
+    # OnePlus shipped only phones under "ONEPLUS <code>"; this one's browser drops "Mobile".
+    phone = "Mozilla/5.0 (Linux; Android 7.1.1; ONEPLUS A3010) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/86.0.4240.185 Safari/537.36"
+    assert explain(phone) == ("mobile", "phone-model")
+    pad = "Mozilla/5.0 (Linux; Android 13; OnePlus Pad) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+    assert classify(pad) == "tablet"
 
 
 def test_crawler_impersonating_a_phone_is_served_as_a_phone() -> None:
@@ -184,6 +274,7 @@ def test_wechat_network_token_is_not_a_wifi_tablet() -> None:
 def test_huge_user_agent_is_bounded() -> None:
     ua = MOBILE["iphone-safari"] + " x" * 100_000
     assert classify(ua) == "mobile"
+    assert decide(Signals(ua, None, 5)).device == "mobile"
 
 
 def test_cache_is_bounded_and_used() -> None:
@@ -218,31 +309,139 @@ def test_cli_main_one_answer_per_line_and_blank_lines_echo() -> None:
         TABLET["ipad-safari"],
     ]
     out = io.StringIO()
-    assert device.main(lines, out) == 0
+    assert device_tool.main(lines, out) == 0
     assert out.getvalue() == "desktop\n\nmobile\n\ntablet\n"
 
 
-def _label(entry: dict[str, object]) -> str:
-    # The corpus README: tablet true = tablet; mobile true and tablet false = phone.
-    if entry["tablet"]:
-        return "tablet"
-    return "mobile" if entry["mobile"] else "desktop"
+def test_cli_main_reads_json_lines_with_signals() -> None:
+    android_tablet = {"ua": ANDROID_REDUCED_MOBILE, "mobile": False, "screen": [800, 1280], "touch": 5}
+    iphone_desktop_site = {"userAgent": IPADOS_SAFARI, "maxTouchPoints": 5, "screen": [390, 844], "coarsePointer": True}
+    lines = [
+        ANDROID_REDUCED_MOBILE + "\n",
+        json.dumps(android_tablet) + "\n",
+        json.dumps({"ua": IPADOS_SAFARI}) + "\n",
+        json.dumps({"ua": IPADOS_SAFARI, "touch": 5}) + "\n",
+        json.dumps(iphone_desktop_site) + "\n",
+        json.dumps({"ua": ANDROID_REDUCED_TABLET, "model": "SM-X710", "formFactors": ["Desktop"]}) + "\n",
+    ]
+    out = io.StringIO()
+    assert device_tool.main(lines, out) == 0
+    assert out.getvalue().splitlines() == ["mobile", "tablet", "desktop", "tablet", "mobile", "tablet"]
+    out = io.StringIO()
+    assert device_tool.main([json.dumps(android_tablet)], out, why=True) == 0
+    assert out.getvalue() == "tablet\tclient hint: mobile=false, screen 800x1280, 5 touch points -> tablet\n"
 
 
-def test_accuracy_on_the_shared_corpus() -> None:
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"ua": "x", "screen": [800]}', "error: fact device.screen: expected [width, height] in CSS pixels, both above 0, got [800]"),
+        ('{"ua": "x", "mobile": "no"}', "error: fact device.mobile: expected bool, got str"),
+        ('{"mobile": false}', "error: fact device.userAgent: is missing"),
+        ('{"ua": "x", "touch": -1}', "error: fact device.maxTouchPoints: expected 0 or more, got -1"),
+        ('{"ua": "x", "formFactors": "Tablet"}', "error: fact device.formFactors: expected list, got str"),
+        ('{"ua": "x",}', "error: fact device: not valid JSON (Expecting property name enclosed in double quotes at column 12)"),
+    ],
+    ids=["screen-one-number", "mobile-not-bool", "no-ua", "negative-touch", "form-factors-not-list", "bad-json"],
+)
+def test_cli_main_reports_a_bad_line_in_its_place(line: str, message: str) -> None:
+    out = io.StringIO()
+    assert device_tool.main([line + "\n", MOBILE["iphone-safari"] + "\n"], out) == 1
+    assert out.getvalue() == f"{message}\nmobile\n"
+
+
+def _corpus() -> list[dict[str, object]]:
     if not CORPUS.is_file():
         pytest.skip(f"labelled corpus not found at {CORPUS} (it lives outside the repo)")
-    entries = json.loads(CORPUS.read_text(encoding="utf-8"))["user_agents"]
-    confusion: Counter[tuple[str, str]] = Counter()
-    for entry in entries:
-        confusion[(_label(entry), classify(entry["user_agent"]))] += 1
-    correct = sum(n for (label, got), n in confusion.items() if label == got)
-    accuracy = correct / len(entries)
-    table = "\n".join(
-        f"  {label:>7}: " + ", ".join(f"{got}={confusion[(label, got)]}" for got in device.DEVICES)
-        for label in device.DEVICES
+    entries: list[dict[str, object]] = json.loads(CORPUS.read_text(encoding="utf-8"))["user_agents"]
+    return entries
+
+
+def test_the_corpus_split_is_fixed_and_about_even() -> None:
+    entries = _corpus()
+    halves = Counter(device_tool.corpus_half(str(e["user_agent"])) for e in entries)
+    assert halves == {"look": 891, "score": 798}, halves
+
+
+@pytest.mark.parametrize(("half", "floor"), [("look", MIN_LOOK_ACCURACY), ("score", MIN_SCORE_ACCURACY)])
+def test_accuracy_on_the_shared_corpus(half: str, floor: float) -> None:
+    counts = device_tool.confusion(_corpus(), half)
+    accuracy = device_tool.accuracy(counts)
+    assert accuracy >= floor, (
+        f"{half} half: accuracy {accuracy:.4f} of {sum(counts.values())} below {floor}; "
+        f"label -> classified counts:\n{device_tool.table(counts)}"
     )
-    assert accuracy >= MIN_ACCURACY, (
-        f"accuracy {accuracy:.4f} ({correct}/{len(entries)}) below {MIN_ACCURACY}; "
-        f"label -> classified counts:\n{table}"
+
+
+DEVICE_RULES = {
+    "version": 1,
+    "rules": [
+        {"name": "tablet", "rulesets": [{"conditions": [{"type": "device", "operator": "is", "value": "tablet"}]}],
+         "outcome": {"start": "p"}, "alwaysEvaluate": True},
+    ],
+    "interactions": {"p": {"type": "panel", "title": "P", "text": "P"}},
+}
+
+
+def test_the_user_agent_is_parsed_once_while_only_the_hints_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import Config, Engine, compile_config
+
+    calls: list[str] = []
+    real = device._classify_ua
+
+    def counting(ua: str) -> tuple[str, str, str]:
+        calls.append(ua)
+        return real(ua)
+
+    monkeypatch.setattr(device, "_classify_ua", counting)
+    config = compile_config(DEVICE_RULES)
+    assert isinstance(config, Config)
+    boot = {"type": "device", "userAgent": ANDROID_REDUCED_MOBILE, "mobile": True, "platform": "Android"}
+    later = {**boot, "model": "SM-X710", "formFactors": ["Mobile"]}
+    page = {"type": "page", "now": 1_795_424_400_000, "url": "https://shop.test/"}
+    engine = Engine(config)
+    engine.receive_json([boot, page])
+    assert engine.decisions() == []
+    engine.receive_json([later])
+    assert [type(d).__name__ for d in engine.decisions()] == ["Show"]
+    assert len(calls) == 1
+    # The next page load: a new engine from the stored session, the same two facts.
+    stored = engine.state()["session"]
+    assert stored["device"]["type"] == "tablet"
+    again = Engine(config, json.loads(json.dumps(stored)))
+    again.receive_json([boot, {**page, "now": page["now"] + 5000}])
+    again.receive_json([later])
+    assert len(calls) == 1
+    # A stored reading that is not one (tampered storage) is not trusted.
+    stored["device"]["ua"] = ["phone", 1, None]
+    stored["device"]["key"][1] = None
+    tampered = Engine(config, stored)
+    tampered.receive_json([later, {**page, "now": page["now"] + 9000}])
+    assert len(calls) == 2
+    assert tampered.state()["session"]["device"]["type"] == "tablet"
+
+
+def test_honeycomb_shipped_on_tablets_only() -> None:
+    ua = (
+        "Mozilla/5.0 (Linux; U; Android 3.2; en-us; Tab 101 Build/HTJ85B) AppleWebKit/534.13 "
+        "(KHTML, like Gecko) Version/4.0 Mobile Safari/534.13"
     )
+    assert explain(ua) == ("tablet", "tablet-os")
+    assert explain(ua.replace("Android 3.2", "Android 4.2").replace("Tab 101", "X 101")) == ("mobile", "android")
+
+
+@pytest.mark.parametrize("stored", [["tablet"], "tablet", {"key": 3}, {"type": 5, "key": []}], ids=["list", "str", "no-type", "bad-type"])
+def test_a_stored_device_that_is_not_one_is_decided_again(stored: object) -> None:
+    from engine import Config, Engine, compile_config
+
+    config = compile_config(DEVICE_RULES)
+    assert isinstance(config, Config)
+    now = 1_795_424_400_000
+    session = {"version": 1, "started_at": now, "last_seen_at": now, "history": [], "statuses": {},
+               "rule_statuses": {}, "displays": {}, "last_display_at": {}, "login": False,
+               "device": stored, "sticky": [], "behaviour": {}}  # fmt: skip
+    engine = Engine(config, session)
+    fact = {"type": "device", "userAgent": TABLET["ipad-safari"]}
+    engine.receive_json([fact, {"type": "page", "now": now + 1000, "url": "https://shop.test/"}])
+    assert [type(d).__name__ for d in engine.decisions()] == ["Show"]
+    assert engine.state()["session"]["device"]["type"] == "tablet"
