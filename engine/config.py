@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from engine import behaviour
+from engine import behaviour, placement
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
 from engine.validation import ConfigError, join, known_names, validate
@@ -117,6 +117,8 @@ class Config:
     always: tuple[Rule, ...]
     regular: tuple[Rule, ...]
     by_name: Mapping[str, Rule]
+    # interaction id -> what its show / chat decisions tell the loader about placement
+    placements: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def rule(self, name: str) -> Rule | None:
         return self.by_name.get(name)
@@ -230,6 +232,7 @@ class _Compiler:
             always=tuple(r for r in rules if r.always_evaluate),
             regular=tuple(r for r in rules if not r.always_evaluate),
             by_name=MappingProxyType({r.name: r for r in rules}),
+            placements=placement.compile_placements(self.raw, self.interactions, self.errors),
         )
 
     def valid(self, section: str) -> dict[str, Any]:

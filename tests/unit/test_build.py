@@ -99,6 +99,7 @@ EXPORTS = {
     "observe.js": {"createObserver", "configWatch"},
     "ui.js": {"createUI"},
     "debug.js": {"createOverlay"},
+    "placement.js": {"place", "choose", "candidates"},
 }
 
 
