@@ -1,0 +1,70 @@
+"""Every page of the demo, at a laptop's and a phone's size, as a newcomer first sees it:
+nothing in the console (no warning, no error, no 404: the favicon included), and no
+element wider than the viewport (no navigation clipped sideways)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, expect
+
+from engine.serve import build_demo
+from tests.browser.conftest import SiteServer
+from tests.browser.demo_helpers import BOOT_MS, DEMO, Demo
+
+PAGES = sorted(p.name for p in DEMO.glob("*.html"))
+SIZES = {"1280x800": {"width": 1280, "height": 800}, "390x844": {"width": 390, "height": 844}}
+
+# Elements (outside the engine's shadow roots) that reach past the viewport's right edge
+# or are wider than it, and whether the page itself scrolls sideways.
+TOO_WIDE = """() => {
+  const vw = document.documentElement.clientWidth, out = [];
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+    (e.classList.length ? "." + [...e.classList].join(".") : "") + " " + JSON.stringify((e.textContent || "").trim().slice(0, 30));
+  for (const e of document.querySelectorAll("body *")) {
+    const r = e.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2) continue;  // visually hidden helpers
+    if (r.right > vw + 0.5 || r.width > vw + 0.5) out.push(`${name(e)}: ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);
+  }
+  if (document.documentElement.scrollWidth > vw) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${vw})`);
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(site_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo as `scripts/demo` serves it (the playground's PyScript included)."""
+    folder = tmp_path_factory.mktemp("demo-pages") / "site"
+    build_demo(DEMO, folder)
+    return site_server(folder, folder / "engage")
+
+
+def test_every_page_is_listed() -> None:
+    assert len(PAGES) >= 15 and "index.html" in PAGES and "playground.html" in PAGES
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("name", PAGES)
+def test_page_logs_nothing_and_fits(demo_factory: Callable[..., Demo], site: str, name: str, size: str) -> None:
+    demo = demo_factory(base=site, viewport=SIZES[size])
+    logged: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type in ("warning", "error"):
+            logged.append(f"{message.type}: {message.text} ({message.location.get('url')})")
+
+    demo.page.on("console", console)
+    demo.page.on("requestfailed", lambda r: logged.append(f"failed: {r.url}"))
+    demo.page.on("response", lambda r: r.status >= 400 and logged.append(f"HTTP {r.status}: {r.url}"))
+    if Path(DEMO / name).read_text().count("/engage/loader.js"):
+        demo.open(name)
+        demo.advance(6)  # the first invitations have had their time to appear
+    else:
+        demo.page.goto(demo.base + name)  # the playground: it runs its own engine
+        demo.page.clock.resume()
+        expect(demo.page.locator("#pg-status")).to_have_attribute("data-state", "ready", timeout=BOOT_MS)
+    assert demo.page.evaluate(TOO_WIDE) == []
+    assert logged == []
+    demo.check_no_page_errors()
