@@ -68,3 +68,19 @@ def test_page_logs_nothing_and_fits(demo_factory: Callable[..., Demo], site: str
     assert demo.page.evaluate(TOO_WIDE) == []
     assert logged == []
     demo.check_no_page_errors()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_welcome_panel_is_in_the_shops_colours_with_buttons_of_one_width(
+    demo_factory: Callable[..., Demo], site: str, size: str
+) -> None:
+    demo = demo_factory(base=site, viewport=SIZES[size])
+    demo.open("index.html")
+    demo.advance(6)
+    demo.wait_shown("welcome-panel")
+    buttons = demo.host("welcome-panel").locator(".buttons .btn")
+    boxes = [buttons.nth(i).bounding_box() for i in range(buttons.count())]
+    assert len(boxes) == 2 and all(boxes)
+    assert abs(boxes[0]["width"] - boxes[1]["width"]) <= 1, boxes  # type: ignore[index]
+    # the demo's --brand, through --engage-accent (demo-site/assets/shop.css)
+    assert buttons.first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(15, 110, 122)"

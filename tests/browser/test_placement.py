@@ -213,3 +213,12 @@ def test_the_pure_choice(page: Page, base: str) -> None:
     assert got["sheetAbove"] == ["sheet", "sheet-bottom", 56, 200]
     assert got["sheetTop"] == ["sheet", "sheet-top", 0, 200]
     assert got["words"] == [True, True, False, True, True, False, False, True, False]
+
+
+def test_the_first_panel_is_shown_before_ready_so_listeners_go_in_at_once(page: Page, base: str) -> None:
+    # README, "Events": the order a site sees when the first evaluation shows a panel
+    page.add_init_script("""window.__order = [];
+      for (const n of ["ready", "show"]) addEventListener("engage:" + n, () => window.__order.push(n));""")
+    placed(page, base, "", DESKTOP)
+    page.wait_for_function("window.__order.includes('ready')")
+    assert page.evaluate("window.__order") == ["show", "ready"]
