@@ -84,3 +84,32 @@ def test_the_welcome_panel_is_in_the_shops_colours_with_buttons_of_one_width(
     assert abs(boxes[0]["width"] - boxes[1]["width"]) <= 1, boxes  # type: ignore[index]
     # the demo's --brand, through --engage-accent (demo-site/assets/shop.css)
     assert buttons.first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(15, 110, 122)"
+
+
+def test_the_debug_overlay_tells_untested_stale_and_false_apart_off_the_call_to_action(
+    demo_factory: Callable[..., Demo], site: str
+) -> None:
+    demo = demo_factory(base=site, viewport=SIZES["1280x800"])
+    demo.open("index.html?engage-debug")
+    demo.advance(6)
+    demo.wait_shown("welcome-panel")
+    demo.advance(1)
+    overlay = demo.page.locator("[data-engage-debug]")
+    legend = overlay.locator(".legend").inner_text()
+    for part in ("\u2713 true", "\u2717 false", "\u25cb not tested", "\u25f7 unchanged since an earlier evaluation"):
+        assert part in legend, legend
+    lines = [x.strip() for x in overlay.locator(".list").inner_text().splitlines() if x.strip()]
+    # "Free shipping note": its url condition failed, so the dom condition after it was not tested
+    free = lines.index(next(x for x in lines if x.startswith("\u2717 Free shipping note")))
+    assert lines[free + 2].startswith('\u2717 url currentPage contains "/cart"') and "read" in lines[free + 2]
+    assert lines[free + 3] == "\u25cb dom #cart-promo exists not tested", lines[free : free + 4]
+    assert not any(x.startswith("\u2717") and "not tested" in x for x in lines)
+    # after ticks that re-test only what can change, the other rules say since when they hold
+    assert "\u25f7 unchanged since" in lines[free] or "\u25f7 unchanged since" in lines[free + 1], lines[free : free + 2]
+    # off the page's call to action and off the engine's panel
+    box = overlay.bounding_box()
+    for other in (demo.page.get_by_role("link", name="Shop phones"), demo.host("welcome-panel")):
+        b = other.bounding_box()
+        assert box and b
+        assert not (box["x"] < b["x"] + b["width"] and b["x"] < box["x"] + box["width"]
+                    and box["y"] < b["y"] + b["height"] and b["y"] < box["y"] + box["height"]), (box, b)
