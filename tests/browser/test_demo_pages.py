@@ -113,3 +113,24 @@ def test_the_debug_overlay_tells_untested_stale_and_false_apart_off_the_call_to_
         assert box and b
         assert not (box["x"] < b["x"] + b["width"] and b["x"] < box["x"] + box["width"]
                     and box["y"] < b["y"] + b["height"] and b["y"] < box["y"] + box["height"]), (box, b)
+
+
+def test_the_playground_lines_up_wraps_and_names_the_step_of_its_trace(
+    demo_factory: Callable[..., Demo], site: str
+) -> None:
+    demo = demo_factory(base=site, viewport=SIZES["1280x800"])
+    page = demo.page
+    page.goto(site + "playground.html")
+    page.clock.resume()
+    expect(page.locator("#pg-status")).to_have_attribute("data-state", "ready", timeout=BOOT_MS)
+    expect(page.locator("#pg-status")).to_have_attribute("data-runs", "1", timeout=BOOT_MS)
+    brand = page.locator(".brand").bounding_box()
+    heading = page.get_by_role("heading", name="Rule playground").bounding_box()
+    assert brand and heading and abs(brand["x"] - heading["x"]) <= 1, (brand, heading)
+    pages = page.locator("#pages")
+    assert "Help centre" in pages.input_value()
+    assert pages.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing cut off sideways
+    # the default visitor is 10 s on the help page; the last evaluation was its load
+    assert page.locator("#on-page-number").input_value() == "10"
+    expect(page.get_by_role("heading", name="Why: the trace of step 2 (load)")).to_be_visible()
+    expect(page.locator("#trace-caption")).to_contain_text("The visitor is now at 10 s on page 2")
