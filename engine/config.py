@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from engine import behaviour, languages
+from engine import behaviour, languages, placement
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
 from engine.validation import ConfigError, join, known_names, validate
@@ -119,6 +119,8 @@ class Config:
     by_name: Mapping[str, Rule]
     # Sets of entry points one timeOnEntryPoint condition names: their time is kept as one.
     entry_point_groups: tuple[tuple[str, ...], ...] = ()
+    # interaction id -> what its show / chat decisions tell the loader about placement
+    placements: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def rule(self, name: str) -> Rule | None:
         return self.by_name.get(name)
@@ -248,6 +250,7 @@ class _Compiler:
             by_name=MappingProxyType({r.name: r for r in rules}),
             entry_point_groups=tuple(dict.fromkeys(
                 g for r in rules for rs in r.rulesets for c in rs.conditions if len(g := getattr(c, "group", ())) > 1)),
+            placements=placement.compile_placements(self.raw, self.interactions, self.errors),
         )
 
     def valid(self, section: str) -> dict[str, Any]:

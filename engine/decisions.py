@@ -21,6 +21,7 @@ class Show:
     content: Mapping[str, Any] = field(default_factory=dict)
     sticky: bool = False
     resumed: bool = False
+    placement: Mapping[str, Any] | None = None  # engine/placement.py: floating interactions only
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class Chat:
     queue_key: str | None
     language: str | None
     resumed: bool = False
+    placement: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ def encode(decision: Decision) -> dict[str, Any]:
             "interactionType": decision.interaction_type, "language": decision.language,
             "queueKey": decision.queue_key, "content": dict(decision.content),
             "sticky": decision.sticky, "resumed": decision.resumed,
+            **_placement(decision.placement),
         }
     if isinstance(decision, Hide):
         return {
@@ -78,6 +81,7 @@ def encode(decision: Decision) -> dict[str, Any]:
         return {
             "type": "chat", "rule": decision.rule, "interaction": decision.interaction,
             "queueKey": decision.queue_key, "language": decision.language, "resumed": decision.resumed,
+            **_placement(decision.placement),
         }
     if isinstance(decision, Control):
         return {
@@ -86,3 +90,7 @@ def encode(decision: Decision) -> dict[str, Any]:
             "queueKey": decision.queue_key,
         }
     return {"type": "error", "code": decision.code, "message": decision.message, "path": decision.path}
+
+
+def _placement(placement: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {} if placement is None else {"placement": {k: list(v) if isinstance(v, list) else v for k, v in placement.items()}}

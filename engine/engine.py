@@ -331,9 +331,10 @@ class Engine:
             )
             self._displayed[shown.rule] = shown
             content = localize(self.config.interactions.get(shown.interaction, {}), shown.language)
-            self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True))
+            where = self.config.placements.get(shown.interaction)
+            self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True, where))
             if shown.type == "chat":
-                self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True))
+                self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True, where))
 
     def _on_action(self, fact: F.Action) -> int:
         session = self._ensure_session()
@@ -692,10 +693,11 @@ class Engine:
         self._displayed[shown.rule] = shown
         session.add_status(shown.interaction, shown.rule if not shown.manual else None, "exposed")
         self._state_dirty = True
-        self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky))
+        where = self.config.placements.get(shown.interaction)
+        self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky, placement=where))
         if shown.sticky:
             session.sticky = [s for s in session.sticky if s["rule"] != shown.rule] + [shown.as_sticky()]
-            self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language))
+            self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, placement=where))
 
     def _hide(self, shown: Displayed, reason: str) -> None:
         self._displayed.pop(shown.rule, None)

@@ -18,6 +18,8 @@
 //  * A chat raises a cancelable engage:chat first; a site whose chat client calls
 //    event.preventDefault() gets no stub window (the chat still counts as shown and started).
 
+import {place} from "./placement.js";
+
 const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
 const displayed = new Map();        // interaction id -> engage:show detail: what counts as shown
@@ -277,7 +279,10 @@ async function show(d, type) {
       if (e.key === "Escape") { e.stopPropagation(); closeIt(id); }
     });
     root.append(box);
-    dock(/^(top|bottom)-(left|right)$/.test(c.position) ? c.position : "bottom-right").append(host);
+    const dk = dock(/^(top|bottom)-(left|right)$/.test(c.position) ? c.position : "bottom-right");
+    dk.append(host);
+    // keep clear of what the visitor came to click (web/placement.js), as the engine says
+    if (d.placement && d.placement.auto !== false) place(dk, dk.shadowRoot, d.placement, c.title || c.label || "Chat", hooks.report);
   }
 
   const entry = {host, root, returnTo: null};

@@ -494,10 +494,18 @@ function renderResult(result) {
   let caption = "";
   if (step && trace) {
     caption = `Evaluation at step ${step.step} (${trace.cause}), ${seconds(step.onPage)} on page ${step.page}, ${seconds(step.onSite)} on the site.`;
+    // The visitor's time runs on past the last evaluation: say so, or the trace's reads
+    // (0 s on the page at its load) seem to contradict the time set above.
+    const end = timeline[timeline.length - 1];
+    const onPage = Number($("on-page-number").value);
+    if (step.step === result.traceStep && end && step.page === end.page && onPage > step.onPage) {
+      caption += ` The visitor is now at ${seconds(onPage)} on page ${end.page}: nothing was due since, so this is still the latest evaluation, and what it read is as of then.`;
+    }
     if (step.step === result.traceStep && result.nextCheck !== null) {
       caption += ` Nothing changes until ${seconds(result.nextCheck)} on this page, the engine's next check.`;
     }
   }
+  $("trace-step").textContent = step && trace ? ` of step ${step.step} (${trace.cause})` : "";
   $("trace-caption").textContent = caption;
   renderTrace(trace);
 }

@@ -9,6 +9,10 @@
 (function () {
   "use strict";
   window.engage = window.engage || [];
+  // No shop script runs here, so this page answers the two visitor questions the rules ask
+  // (site.js answers them elsewhere): unknown without reading storage, so both are false.
+  window.visitorIsVIP = window.visitorIsVIP || function () { return false; };
+  window.shopApi = window.shopApi || {visitor: {isReturning: function () { return false; }}};
   var out = document.getElementById("stored-now");
   var status = document.getElementById("consent-status");
 

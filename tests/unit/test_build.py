@@ -104,6 +104,7 @@ EXPORTS = {
     "signals.js": {"deviceFact", "deviceHints", "wantsDevice"},
     "ui.js": {"createUI"},
     "debug.js": {"createOverlay"},
+    "placement.js": {"place", "choose", "candidates"},
 }
 
 
