@@ -773,9 +773,9 @@ class Engine:
             names = [r.name for r in self.config.rules]
             self._error("api.unknownRule", f'triggerRule: no rule named "{name}"{suggest(name, names)}', "name")
             return
-        self._replace_regular(rule.always_evaluate)
         start, language, queue_key = self._resolve(rule.outcome)
         interaction = self.config.interactions[start]
+        self._replace_regular(rule.always_evaluate or interaction["type"] in STICKY)
         self._count_display(rule)
         self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
                              regular=not rule.always_evaluate, manual=True, started_by=start))
@@ -786,7 +786,12 @@ class Engine:
             hint = suggest(iid, list(self.config.interactions))
             self._error("api.unknownInteraction", f'triggerInteraction: no interaction "{iid}"{hint}', "id")
             return
-        self._replace_regular(False)
+        # A chat or survey started by the site co-exists with the regular display (3a).
+        self._replace_regular(interaction["type"] in STICKY)
+        held = self._displayed.get(MANUAL_RULE)
+        if held is not None:  # one display per rule name: the site's previous one goes
+            self._drop_sticky(self._ensure_session(), held.interaction)
+            self._hide(held, "replaced")
         self._show(Displayed(MANUAL_RULE, iid, interaction["type"], None, None, regular=True, manual=True, started_by=iid))
 
     def _replace_regular(self, always: bool) -> None:
