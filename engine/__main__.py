@@ -93,6 +93,8 @@ def _describe_decision(decision: dict[str, object]) -> str:
         return f"hide {decision['interaction']} of rule {decision['rule']!r} ({decision['reason']})"
     if kind == "chat":
         return f"chat on queue {decision['queueKey']} in {decision['language']}"
+    if kind == "survey":
+        return f"survey {decision['interaction']} of rule {decision['rule']!r} sent: {json.dumps(decision['answers'], ensure_ascii=False)}"
     return f"error {decision['code']}: {decision['message']}"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from engine import Config, compile_config
-from engine.__main__ import main
+from engine.__main__ import explain, main
 from engine.__main__ import validate as run_validate
 from engine.conditions.text import decode_url
 from engine.validation import ConfigWarning
@@ -102,3 +102,22 @@ def test_validate_command_line_exit_status_with_only_warnings(tmp_path: Path, ca
 ])
 def test_urls_are_percent_decoded_as_the_url_standard_does(raw: str, decoded: str) -> None:
     assert decode_url(raw) == decoded
+
+
+def test_explain_describes_the_survey_chain(tmp_path: Path) -> None:
+    config = {"version": 1, "rules": [{"name": "Support", "rulesets": [{"conditions": [{"type": "static", "operator": "always"}]}],
+                                       "outcome": {"start": "chat"}}],
+              "interactions": {"chat": {"type": "chat", "after": "survey"},
+                               "survey": {"type": "survey", "questions": [{"id": "q1", "kind": "rating", "label": "How did we do?"}]}}}
+    facts = [{"type": "page", "now": 1000, "url": "https://shop.test/"},
+             {"type": "push", "now": 2000, "data": {"type": "chatEnded"}},
+             {"type": "action", "now": 3000, "action": "submitted", "interaction": "survey", "rule": "Support", "answers": {"q1": 5}}]
+    (tmp_path / "rules.json").write_text(json.dumps(config), encoding="utf-8")
+    (tmp_path / "facts.json").write_text(json.dumps(facts), encoding="utf-8")
+    out = io.StringIO()
+    assert explain(str(tmp_path / "rules.json"), str(tmp_path / "facts.json"), out) == 0
+    text = out.getvalue()
+    assert "hide chat of rule 'Support' (chatEnded)" in text
+    assert "show survey (survey) for rule 'Support'" in text
+    assert "survey survey of rule 'Support' sent: {\"q1\": 5}" in text
+    assert "hide survey of rule 'Support' (submitted)" in text
