@@ -58,8 +58,10 @@ function question(el, q, key) {
 function answers(form, questions, n) {
   const out = {};
   questions.forEach((q, i) => {
-    const field = form.elements.namedItem(`s${n}-${i}`);
-    const value = field && "value" in field ? field.value : "";
+    const key = `s${n}-${i}`;
+    // a radio group's checked input (a group of one option is not a RadioNodeList)
+    const field = q.kind === "text" ? form.elements.namedItem(key) : form.querySelector(`input[name="${key}"]:checked`);
+    const value = field ? field.value : "";
     if (q.kind === "rating" && value) out[q.id] = Number(value);
     else if (q.kind === "choice" && value) out[q.id] = value;
     else if (q.kind === "text" && value.trim()) out[q.id] = value;
