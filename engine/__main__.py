@@ -1,6 +1,6 @@
 """Command line: the tools a site owner uses before publishing.
 
-    python -m engine validate rules.json ...        OK, or every problem by path (exit 1)
+    python -m engine validate rules.json ...        OK (and any warnings), or every problem by path (exit 1)
     python -m engine explain rules.json --facts f   replay facts, print decisions and trace
     python -m engine device [--why] < visitors.txt  desktop / mobile / tablet per line
                                                     (User-Agents, or JSON lines with signals)
@@ -38,7 +38,11 @@ def validate(paths: list[str], out: TextIO) -> int:
         result = parse_config(text)
         prefix = f"{name}: " if len(paths) > 1 else ""
         if isinstance(result, Config):
-            print(f"{prefix}OK", file=out)
+            # Warnings name what the engine overrides; the config is still valid (exit 0).
+            count = len(result.warnings)
+            print(f"{prefix}OK" + (f", {count} warning{'s' if count != 1 else ''}:" if count else ""), file=out)
+            for warning in result.warnings:
+                print(f"  {warning}", file=out)
         else:
             failed = True
             print(f"{prefix}{len(result)} problem{'s' if len(result) != 1 else ''}:", file=out)
@@ -96,6 +100,8 @@ def _describe_decision(decision: dict[str, object]) -> str:
         return f"hide {decision['interaction']} of rule {decision['rule']!r} ({decision['reason']})"
     if kind == "chat":
         return f"chat on queue {decision['queueKey']} in {decision['language']}"
+    if kind == "survey":
+        return f"survey {decision['interaction']} of rule {decision['rule']!r} sent: {json.dumps(decision['answers'], ensure_ascii=False)}"
     return f"error {decision['code']}: {decision['message']}"
 
 

@@ -19,7 +19,8 @@ from typing import Any
 from engine import behaviour, languages, placement
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
-from engine.validation import ConfigError, join, known_names, validate
+from engine.survey import check_config as check_survey
+from engine.validation import ConfigError, ConfigWarning, join, known_names, validate
 
 INVISIBLE = frozenset({"detectLogin"})
 
@@ -121,6 +122,8 @@ class Config:
     entry_point_groups: tuple[tuple[str, ...], ...] = ()
     # interaction id -> what its show / chat decisions tell the loader about placement
     placements: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    # what the config says that the engine overrides; it loads, `validate` prints them
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def rule(self, name: str) -> Rule | None:
         return self.by_name.get(name)
@@ -200,6 +203,7 @@ class _Compiler:
         self.interaction_names: list[str] = list(raw.get("interactions", {}))
         self.interactions: dict[str, Any] = self.valid("interactions")
         self.ctx = CompileContext(raw, errors)
+        self.warnings: list[ConfigWarning] = []
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(ConfigError(path, message))
@@ -251,6 +255,7 @@ class _Compiler:
             entry_point_groups=tuple(dict.fromkeys(
                 g for r in rules for rs in r.rulesets for c in rs.conditions if len(g := getattr(c, "group", ())) > 1)),
             placements=placement.compile_placements(self.raw, self.interactions, self.errors),
+            warnings=tuple(self.warnings),
         )
 
     def valid(self, section: str) -> dict[str, Any]:
@@ -271,6 +276,8 @@ class _Compiler:
             self.error(path, f'no interaction "{name}"{known_names(name, self.interaction_names, "interactions")}')
 
     def check_interactions(self) -> None:
+        # every interaction's type, broken ones too: a reference to one is not "unknown"
+        kinds = {iid: i.get("type") for iid, i in self.raw.get("interactions", {}).items() if isinstance(i, dict)}
         for iid, interaction in self.interactions.items():
             path = join("interactions", iid)
             kind = interaction["type"]
@@ -286,6 +293,7 @@ class _Compiler:
                     self.error(bpath, 'a button needs "next" (an interaction id) or "action": "close"')
             if kind == "detectLogin" and "selector" not in interaction and "custom" not in interaction:
                 self.error(path, 'detectLogin needs "selector" (a CSS selector) or "custom" (a window path)')
+            check_survey(iid, interaction, kinds, self.error)
 
     def check_rule_names(self, rules: tuple[Rule, ...]) -> None:
         seen: set[str] = set()
@@ -304,15 +312,16 @@ class _Compiler:
                 conditions.append(REGISTRY[cond["type"]](cond, cpath, self.ctx))
             rulesets.append(Ruleset(tuple(conditions)))
         outcome = self.outcome(raw["outcome"], f"{path}.outcome", schedules)
-        always = bool(raw.get("alwaysEvaluate", False))
-        for start in outcome.starts():
-            kind = self.interactions.get(start, {}).get("type")
-            if kind == "detectLogin" and not always:
-                self.error(
-                    f"{path}.alwaysEvaluate",
-                    f'rule "{raw["name"]}" starts detectLogin interaction "{start}", so it must be '
-                    'always evaluated: set "alwaysEvaluate": true',
-                )
+        # Puzzel: a rule starting "Detect Visitor Login" is always evaluated, and that
+        # cannot be changed. An explicit false is overridden, with a warning.
+        login = next((s for s in outcome.starts() if self.interactions.get(s, {}).get("type") == "detectLogin"), None)
+        always = bool(raw.get("alwaysEvaluate", False)) or login is not None
+        if login is not None and raw.get("alwaysEvaluate") is False:
+            self.warnings.append(ConfigWarning(
+                f"{path}.alwaysEvaluate",
+                f'rule "{raw["name"]}" starts detectLogin interaction "{login}", which is always evaluated; '
+                '"alwaysEvaluate": false is ignored (remove it)',
+            ))
         freq = raw.get("frequency", {})
         all_conditions = [c for rs in rulesets for c in rs.conditions]
         return Rule(

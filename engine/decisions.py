@@ -54,13 +54,22 @@ class Control:
 
 
 @dataclass(frozen=True, slots=True)
+class Survey:
+    """A survey the visitor submitted: ``engage:survey`` and dataLayer ``engage_survey``."""
+
+    rule: str
+    interaction: str
+    answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Error:
     code: str
     message: str
     path: str | None = None
 
 
-Decision = Show | Hide | Chat | Control | Error
+Decision = Show | Hide | Chat | Control | Survey | Error
 
 
 def encode(decision: Decision) -> dict[str, Any]:
@@ -89,6 +98,8 @@ def encode(decision: Decision) -> dict[str, Any]:
             "interactionType": decision.interaction_type, "language": decision.language,
             "queueKey": decision.queue_key,
         }
+    if isinstance(decision, Survey):
+        return {"type": "survey", "rule": decision.rule, "interaction": decision.interaction, "answers": dict(decision.answers)}
     return {"type": "error", "code": decision.code, "message": decision.message, "path": decision.path}
 
 

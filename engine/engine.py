@@ -16,12 +16,17 @@ Invariants (each is covered by tests/cases):
 3. At most one regular rule's interaction is displayed at a time. While one is displayed,
    a regular rule that starts matching later is *suppressed*, whatever its place. When
    none is displayed, the highest matching regular rule is displayed.
+3a. Sticky interactions (``survey.STICKY``: a chat, a post-chat survey) co-exist: regular
+   rules are evaluated and displayed as if they were not there. Only a rule whose own
+   chain is in a sticky interaction is not displayed again while it is; it holds its
+   place in the list (the rules below it stay blocked), as a displayed rule does.
 4. A displayed interaction whose rule stops matching is hidden, unless the visitor
    clicked it or it is sticky (a chat under way) or it was started by the site through
    ``triggerRule`` / ``triggerInteraction``.
 5. A navigation step re-evaluates from scratch: the displayed regular interaction is
    replaced by the new winner, kept if the winner is the same rule, or removed. Sticky
-   interactions survive navigation and page loads.
+   interactions survive navigation and page loads, until the visitor closes them or the
+   chat ends (``chatEnded``); a chat with ``after`` is then followed by its survey.
 6. A rule whose interaction the visitor closed is not shown again in that page view, and
    it keeps its place: the rules below it stay blocked, so closing a panel never makes
    the next one pop up. A rule over its frequency cap is passed over as if it did not
@@ -46,7 +51,7 @@ from engine import facts as F
 from engine.conditions.base import CustomResult, SelectorResult, View
 from engine.conditions.visitor import content_engagement
 from engine.config import Config, Outcome, Rule
-from engine.decisions import Chat, Control, Decision, Error, Hide, Show
+from engine.decisions import Chat, Control, Decision, Error, Hide, Show, Survey
 from engine.languages import localize
 from engine.outcomes import Resolved, choose_language, resolve
 from engine.state import (
@@ -57,6 +62,7 @@ from engine.state import (
     session_from_json,
     visitor_from_json,
 )
+from engine.survey import STICKY, check_answers
 from engine.trace import RuleTrace, Trace, test_rule
 from engine.validation import suggest
 
@@ -347,6 +353,9 @@ class Engine:
                 self._page.declined.add(shown.rule)
                 self._drop_sticky(session, shown.interaction)
                 self._emit(Hide(shown.rule, shown.interaction, shown.type, "closed"))
+                self._follow_chat(shown)
+        elif fact.action == "submitted":
+            self._on_submitted(fact, shown, rule)
         elif fact.action == "clicked":
             session.add_status(fact.interaction, rule, "clicked")
             if content_engagement(self.config.interactions, fact.interaction):
@@ -373,6 +382,9 @@ class Engine:
             return NONE
         if kind in ("consent", "queueStatus"):
             return NONE  # handled by the loader (storage) and the QueueStatus fact
+        if kind == "chatEnded":
+            self._end_chats(data.get("interaction"))
+            return NONE
         session = self._ensure_session()
         outcome = behaviour.on_push(session.behaviour, self.config, data, self._now)
         if outcome.error is not None:
@@ -550,7 +562,8 @@ class Engine:
             self._evaluate_always(rule, tested(rule), mode, view)
         self._evaluate_regular(tested, mode, view)
         self._next_flip = min(flips.values(), default=None)
-        displayed = next((d.rule for d in self._displayed.values() if d.regular), None)
+        displayed = next((d.rule for d in self._displayed.values() if d.regular and not d.sticky), None)
+        displayed = displayed or next((d.rule for d in self._displayed.values() if d.regular), None)
         self._trace = Trace(self._now, cause, self.config.rules, dict(memo), self._statuses, displayed, retested, cleared)
 
     def _evaluate_always(self, rule: Rule, traced: RuleTrace, mode: int, view: View) -> None:
@@ -570,7 +583,8 @@ class Engine:
             self._hide(shown, "navigation" if mode == NAVIGATION else "ruleStoppedMatching")
 
     def _evaluate_regular(self, tested: Callable[[Rule], RuleTrace], mode: int, view: View) -> None:
-        current = next((d for d in self._displayed.values() if d.regular), None)
+        # Invariant 3a: a sticky interaction is not the regular display.
+        current = next((d for d in self._displayed.values() if d.regular and not d.sticky), None)
         if current is not None and self._removable(current, mode):
             own = self.config.rule(current.rule)
             if mode == NAVIGATION:
@@ -586,7 +600,12 @@ class Engine:
                 current = None
         if current is None:
             winner = self._select(tested)
-            if winner is not None:
+            held = self._displayed.get(winner.name) if winner is not None else None
+            if winner is not None and held is not None and held.sticky:
+                # Its chain is in a chat or survey: shown, and it holds its place.
+                self._statuses[winner.index] = self._shown_status(held)
+                self._mark_suppressed(tested, winner, mode)
+            elif winner is not None:
                 self._statuses[winner.index] = self._display_rule(winner)
         else:
             own = self.config.rule(current.rule)
@@ -689,7 +708,7 @@ class Engine:
     def _show(self, shown: Displayed) -> None:
         session = self._ensure_session()
         content = localize(self.config.interactions[shown.interaction], shown.language)
-        shown.sticky = shown.type == "chat"
+        shown.sticky = shown.type in STICKY
         self._displayed[shown.rule] = shown
         session.add_status(shown.interaction, shown.rule if not shown.manual else None, "exposed")
         self._state_dirty = True
@@ -697,6 +716,7 @@ class Engine:
         self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky, placement=where))
         if shown.sticky:
             session.sticky = [s for s in session.sticky if s["rule"] != shown.rule] + [shown.as_sticky()]
+        if shown.type == "chat":
             self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, placement=where))
 
     def _hide(self, shown: Displayed, reason: str) -> None:
@@ -709,10 +729,47 @@ class Engine:
             self._error("action.invalid", f'interaction "{next_id}" does not exist', "next")
             return
         self._hide(shown, "next")
+        if any(d.sticky and d.interaction == next_id for d in self._displayed.values()):
+            return  # that chat is already open (started by another rule): no second window
         following = Displayed(shown.rule, next_id, self.config.interactions[next_id]["type"], shown.language,
                               shown.queue_key, shown.regular, clicked=True, manual=shown.manual,
                               started_by=shown.started_by)
         self._show(following)
+
+    def _follow_chat(self, chat: Displayed) -> None:
+        """A chat that ended: its survey (``after``) follows in the same chain."""
+        after = self.config.interactions.get(chat.interaction, {}).get("after")
+        if chat.type == "chat" and isinstance(after, str) and after in self.config.interactions:
+            self._show(Displayed(chat.rule, after, "survey", chat.language, chat.queue_key, chat.regular,
+                                 clicked=True, manual=chat.manual, started_by=chat.started_by))
+
+    def _end_chats(self, interaction: object) -> None:
+        """``engage.push({type: "chatEnded"})``: the chat (all open ones, or the one named) ends."""
+        session = self._ensure_session()
+        for shown in list(self._displayed.values()):
+            if shown.type != "chat" or interaction not in (None, shown.interaction):
+                continue
+            del self._displayed[shown.rule]
+            self._drop_sticky(session, shown.interaction)
+            self._emit(Hide(shown.rule, shown.interaction, shown.type, "chatEnded"))
+            self._follow_chat(shown)
+
+    def _on_submitted(self, fact: F.Action, shown: Displayed | None, rule: str | None) -> None:
+        survey = self.config.interactions.get(fact.interaction, {})
+        if survey.get("type") != "survey":
+            self._error("action.invalid", f'interaction "{fact.interaction}" is not a survey; only surveys are submitted', "interaction")
+            return
+        answers, problems = check_answers(survey, fact.answers or {})
+        if problems:
+            self._error("survey.invalid", f'survey "{fact.interaction}": {"; ".join(problems)}; those answers were left out', "answers")
+        session = self._ensure_session()
+        session.add_status(fact.interaction, rule, "clicked")
+        session.add_status(fact.interaction, rule, "interacted")
+        self._pending.append(Survey(rule or MANUAL_RULE, fact.interaction, answers))
+        if shown is not None:
+            del self._displayed[shown.rule]
+            self._drop_sticky(session, shown.interaction)
+            self._emit(Hide(shown.rule, shown.interaction, shown.type, "submitted"))
 
     def _find_displayed(self, rule: str, interaction: str) -> Displayed | None:
         shown = self._displayed.get(rule)
@@ -745,9 +802,9 @@ class Engine:
             names = [r.name for r in self.config.rules]
             self._error("api.unknownRule", f'triggerRule: no rule named "{name}"{suggest(name, names)}', "name")
             return
-        self._replace_regular(rule.always_evaluate)
         start, language, queue_key = self._resolve(rule.outcome)
         interaction = self.config.interactions[start]
+        self._replace_regular(rule.always_evaluate or interaction["type"] in STICKY)
         self._count_display(rule)
         self._show(Displayed(rule.name, start, interaction["type"], language, queue_key,
                              regular=not rule.always_evaluate, manual=True, started_by=start))
@@ -758,7 +815,12 @@ class Engine:
             hint = suggest(iid, list(self.config.interactions))
             self._error("api.unknownInteraction", f'triggerInteraction: no interaction "{iid}"{hint}', "id")
             return
-        self._replace_regular(False)
+        # A chat or survey started by the site co-exists with the regular display (3a).
+        self._replace_regular(interaction["type"] in STICKY)
+        held = self._displayed.get(MANUAL_RULE)
+        if held is not None:  # one display per rule name: the site's previous one goes
+            self._drop_sticky(self._ensure_session(), held.interaction)
+            self._hide(held, "replaced")
         self._show(Displayed(MANUAL_RULE, iid, interaction["type"], None, None, regular=True, manual=True, started_by=iid))
 
     def _replace_regular(self, always: bool) -> None:

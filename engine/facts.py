@@ -15,7 +15,7 @@ from typing import Any
 from engine.conditions.base import CustomResult, SelectorResult
 
 PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
-ACTIONS = ("shown", "closed", "clicked", "chatStarted")
+ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,8 @@ class Action:
     interaction: str
     rule: str = ""
     next: str | None = None
+    # a survey's answers, with `submitted`: question id -> rating, option or text
+    answers: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +248,7 @@ def _decode(obj: Mapping[str, Any]) -> Fact:
     if kind == "action":
         return Action(
             _now(obj), _get(obj, "action", str, choices=ACTIONS), _get(obj, "interaction", str),
-            _get(obj, "rule", str, ""), _get(obj, "next", str, None),
+            _get(obj, "rule", str, ""), _get(obj, "next", str, None), _get(obj, "answers", dict, None),
         )
     if kind == "evaluate":
         return Evaluate(_now(obj))

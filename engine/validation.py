@@ -45,6 +45,17 @@ class ConfigError:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigWarning:
+    """Something a config says that the engine overrides: the config still loads."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: warning: {self.message}"
+
+
 def join(path: str, key: str | int) -> str:
     """Extend a JSON path the way a reader would write it: ``a.b[0]["odd key"]``."""
     if isinstance(key, int):

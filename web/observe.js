@@ -28,6 +28,14 @@ export function createObserver({send, report, guard, config}) {
     return r;
   }
 
+  // A global declared with let / const (or a class) lives in the page's script scope, not on
+  // window: only eval could read it, and the CSP forbids eval. The message says the fix.
+  function missing(q, parent, seg) {
+    if (parent) return `${q} is not defined: ${parent} has no property "${seg}"`;
+    return `${q} is not defined: window has no property "${seg}". A global declared with let or const is not on window ` +
+      `and cannot be read without eval, which the Content-Security-Policy forbids: add window.${seg} = ${seg}; after it (or declare it with var)`;
+  }
+
   // Property access from window only, never eval. A function is called with no arguments
   // (its parent as `this`); a returned promise counts as its last settled value, false until
   // the first one settles, and the function is not called again while one is pending.
@@ -36,9 +44,10 @@ export function createObserver({send, report, guard, config}) {
     let parent = null;
     let obj = window;
     try {
-      for (const seg of String(path).split(".")) {
+      const segs = String(path).split(".");
+      for (const [i, seg] of segs.entries()) {
         if (!seg || NO_SEGMENT.has(seg)) return {value: false, error: `refused path ${q}`};
-        if (obj == null || !(seg in Object(obj))) return {value: false, error: `${q} is not defined`};
+        if (obj == null || !(seg in Object(obj))) return {value: false, error: missing(q, segs.slice(0, i).join("."), seg)};
         parent = obj;
         obj = obj[seg];
       }

@@ -17,6 +17,10 @@
 //    Escape closes them, and focus goes back where it came from.
 //  * A chat raises a cancelable engage:chat first; a site whose chat client calls
 //    event.preventDefault() gets no stub window (the chat still counts as shown and started).
+//  * Sticky windows (chat, survey: web/survey.js, imported when one is shown) and panels never
+//    overlap: while one is open, every floating interaction joins its dock, stacked above it
+//    (panels.css orders the sticky window nearest the corner). A submitted survey becomes
+//    a `submitted` action; the engine's `survey` decision raises engage:survey.
 
 import {place} from "./placement.js";
 
@@ -24,6 +28,7 @@ const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
 const displayed = new Map();        // interaction id -> engage:show detail: what counts as shown
 const chats = new Set();            // interaction ids whose engage:chat was raised
+const STICKY = new Set(["chat", "survey"]);
 let hooks = null;
 let sheetP = null;
 let purifyP = null;
@@ -45,11 +50,20 @@ export function createUI({send, report, policy: ttPolicy}) {
       const d = displayed.get(id);
       if (d) action(send, "clicked", d, next);
     },
+    submitted(id, answers) {
+      const d = displayed.get(id);
+      if (d) send({type: "action", now: Date.now(), action: "submitted", interaction: id, rule: d.rule, answers});
+    },
   };
   const decide = (d) => {
     if (d.type === "show") return showDecision(send, d);
     if (d.type === "chat") return showDecision(send, {interactionType: "chat", content: {type: "chat"}, sticky: true, ...d});
     if (d.type === "hide") return hide(d.interaction, d.reason);
+    if (d.type === "survey") {
+      const det = {rule: d.rule, interaction: d.interaction, answers: d.answers || {}};
+      emit("survey", det);
+      layer("survey", det);
+    }
     if (d.type === "control") {
       const det = detail(d, d.interactionType);
       emit("control", det);
@@ -65,7 +79,7 @@ export function createUI({send, report, policy: ttPolicy}) {
 // takes down the rest (engage:hide, reason "restart"). A chat under way is resumed by the
 // engine and stays.
 function restarted() {
-  stale = new Set([...displayed].filter(([, det]) => det.type !== "chat").map(([id]) => id));
+  stale = new Set([...displayed].filter(([, det]) => !STICKY.has(det.type)).map(([id]) => id));
   return () => {
     const gone = stale;
     stale = null;
@@ -269,6 +283,10 @@ async function show(d, type) {
         live,
         el("p", {class: "note", text: d.queueKey ? `Queue: ${d.queueKey}` : null}));
       announce = c.text || "Connecting you to an agent\u2026";
+    } else if (type === "survey") {
+      const m = await import(new URL("survey.js", here).href);
+      ({box, live, announce} = m.surveyBox(c, {el, dialog, parts, lang, n, close: closeButton(id),
+        submit: (answers) => hooks.submitted(id, answers)}));
     } else {  // panel, and any type this version does not know
       box = dialog("panel", parts, lang, "Invitation");
       live = el("div", {class: "sr-only", "aria-live": "polite"});
@@ -279,7 +297,7 @@ async function show(d, type) {
       if (e.key === "Escape") { e.stopPropagation(); closeIt(id); }
     });
     root.append(box);
-    const dk = dock(/^(top|bottom)-(left|right)$/.test(c.position) ? c.position : "bottom-right");
+    const dk = dock(corner(type, /^(top|bottom)-(left|right)$/.test(c.position) ? c.position : "bottom-right"));
     dk.append(host);
     // keep clear of what the visitor came to click (web/placement.js), as the engine says
     if (d.placement && d.placement.auto !== false) place(dk, dk.shadowRoot, d.placement, c.title || c.label || "Chat", hooks.report);
@@ -311,6 +329,23 @@ async function show(d, type) {
     entry.returnTo = back;
   }
   return true;
+}
+
+// The dock a floating interaction goes to: a sticky window's, while one is open. A sticky
+// window that opens gathers the floating interactions of the other corners into its dock.
+function corner(type, position) {
+  const open = [...entries.values()].find((e) => STICKY.has(e.host.dataset.engageType) && e.host.parentElement);
+  const at = open ? open.host.parentElement.getAttribute("data-engage-dock") : position;
+  if (STICKY.has(type) && !open) {
+    for (const e of entries.values()) {
+      const from = e.host.parentElement;
+      if (from && from.hasAttribute("data-engage-dock") && from.getAttribute("data-engage-dock") !== at) {
+        dock(at).append(e.host);
+        if (!from.childElementCount) from.remove();
+      }
+    }
+  }
+  return at || position;
 }
 
 function dock(position) {

@@ -423,6 +423,7 @@ function describeDecision(d) {
   if (d.type === "hide") return `hide ${d.interaction} (${d.reason})`;
   if (d.type === "chat") return `chat on queue ${d.queueKey} in ${d.language}`;
   if (d.type === "control") return `control group: ${d.interaction} not shown for “${d.rule}”`;
+  if (d.type === "survey") return `survey ${d.interaction} sent: ${JSON.stringify(d.answers)}`;
   return `error ${d.code}: ${d.message}`;
 }
 

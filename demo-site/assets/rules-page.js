@@ -27,6 +27,7 @@
       if (call === "triggerRule") { engine.triggerRule(arg); say("Called engage.triggerRule(\"" + arg + "\")."); }
       if (call === "triggerInteraction") { engine.triggerInteraction(arg); say("Called engage.triggerInteraction(\"" + arg + "\")."); }
       if (call === "evaluate") { engine.evaluate(); say("Called engage.evaluate()."); }
+      if (call === "push") { engine.push(JSON.parse(arg)); say("Called engage.push(" + arg + ")."); }
       if (call === "state") {
         var out = document.getElementById("engine-state");
         out.hidden = false;

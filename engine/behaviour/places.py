@@ -91,7 +91,8 @@ def compile_entry_points(raw: Mapping[str, Any], errors: list[ConfigError]) -> d
         for key in ("url", "title"):
             match = spec.get(key)
             matchers[key] = None if match is None else compile_text_match(
-                match["operator"], match["value"], bool(match.get("caseSensitive")), join(path, key), errors
+                match["operator"], match["value"], bool(match.get("caseSensitive")), join(path, key), errors,
+                percent_decoded=key == "url",
             )
         section = spec.get("section")
         compiled[name] = EntryPoint(name, matchers["url"], matchers["title"], None if section is None else section.casefold())

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PUSH_TYPES = ("cart", "viewedProduct", "error", "serviceActivity", "section", "flowStep", "purchase")
 # Push types the engine or the loader handle before a push reaches on_push; listed so a
 # typo in one of them gets a "did you mean".
-OTHER_PUSH_TYPES = ("login", "consent", "queueStatus", "conversion")
+OTHER_PUSH_TYPES = ("login", "consent", "queueStatus", "conversion", "chatEnded")
 
 EXAMPLES = {
     "cart": '{type: "cart", total: 120, currency: "EUR", products: [{name: "Phone X", sku: "PX-1", '

@@ -4,12 +4,19 @@
 analytics tools. ``wildcard`` is anchored to the whole text: ``*`` stands for any run of
 characters and nothing else is special, so ``*/products/*/reviews*`` reads as written.
 Everything is case-insensitive unless ``caseSensitive`` is true.
+
+URLs are matched as people write them as well as the browser holds them: with
+``percent_decoded``, a text matches when either the raw URL or the URL percent-decoded
+as the URL standard decodes it (UTF-8; an invalid escape left as is) matches, so
+``/kjøp`` finds ``/kj%C3%B8p``. A negated operator holds when neither form matches.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from urllib.parse import unquote
 
 from engine.validation import ConfigError
 
@@ -39,8 +46,17 @@ def _positive(operator: str, value: str, case_sensitive: bool) -> Matcher:
     raise ValueError(f"unknown text operator {operator!r}")
 
 
+@lru_cache(maxsize=64)
+def decode_url(text: str) -> str:
+    """``text`` with %XX escapes decoded as UTF-8 (invalid bytes become U+FFFD, as the URL
+    standard's percent-decode followed by UTF-8 decode does); a ``%`` not followed by two
+    hex digits stays as it is."""
+    return unquote(text, errors="replace") if "%" in text else text
+
+
 def compile_text_match(
-    operator: str, value: str, case_sensitive: bool, path: str, errors: list[ConfigError]
+    operator: str, value: str, case_sensitive: bool, path: str, errors: list[ConfigError],
+    *, percent_decoded: bool = False,
 ) -> Matcher:
     """A matcher for one operator; a regex that does not compile is a config error."""
     base = NEGATED.get(operator, operator)
@@ -49,6 +65,18 @@ def compile_text_match(
     except re.error as exc:
         errors.append(ConfigError(f"{path}.value", f"invalid regular expression {value!r}: {exc}; escape special characters with \\"))
         return lambda text: False
+    if percent_decoded:
+        positive = _either_form(positive)
     if operator in NEGATED:
         return lambda text: not positive(text)
     return positive
+
+
+def _either_form(raw: Matcher) -> Matcher:
+    def either(text: str) -> bool:
+        if raw(text):
+            return True
+        decoded = decode_url(text)
+        return decoded != text and raw(decoded)
+
+    return either

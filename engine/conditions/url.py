@@ -1,4 +1,5 @@
-"""``url``: the current, previous or two-pages-back URL (path, query and hash)."""
+"""``url``: the current, previous or two-pages-back URL (path, query and hash), raw or
+percent-decoded (``/kjøp`` matches ``/kj%C3%B8p``; see engine.conditions.text)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class UrlCondition(Condition):
         super().__init__(raw)
         self.back = STEPS_BACK[raw["criteria"]]
         self.match = compile_text_match(
-            raw["operator"], raw["value"], bool(raw.get("caseSensitive")), path, ctx.errors
+            raw["operator"], raw["value"], bool(raw.get("caseSensitive")), path, ctx.errors,
+            percent_decoded=True,
         )
 
     def test(self, view: View) -> tuple[bool, object]:
