@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from engine.regex_safety import backtracking_problem
 from engine.validation import ConfigError
 
 Matcher = Callable[[str], bool]
@@ -48,6 +49,10 @@ def compile_text_match(
         positive = _positive(base, value, case_sensitive)
     except re.error as exc:
         errors.append(ConfigError(f"{path}.value", f"invalid regular expression {value!r}: {exc}; escape special characters with \\"))
+        return lambda text: False
+    problem = backtracking_problem(value) if base == "matches" else None
+    if problem:
+        errors.append(ConfigError(f"{path}.value", problem))
         return lambda text: False
     if operator in NEGATED:
         return lambda text: not positive(text)
