@@ -142,6 +142,9 @@ class Engine:
         # rule index -> what the last evaluation did with it, for the trace
         self._statuses: dict[int, str] = {}
         self._login_changed = False
+        # Called with a rule's name just before the rule is tested: the worker's probe mode
+        # (docs/architecture.md, "Watchdog") uses it to name a rule that never finishes.
+        self.probe: Callable[[str], object] | None = None
 
     # ----------------------------------------------------------------- public API
 
@@ -507,6 +510,8 @@ class Engine:
         def tested(rule: Rule) -> RuleTrace:
             traced = memo.get(rule.index)
             if traced is None:
+                if self.probe is not None:
+                    self.probe(rule.name)
                 traced = test_rule(rule, view)
                 memo[rule.index] = traced
                 retested.append(rule.index)

@@ -17,7 +17,9 @@ export function createObserver({send, report, guard, config}) {
   function selectorResult(sel) {
     const r = {exists: false, visible: false, text: ""};
     let els = [];
-    try { els = document.querySelectorAll(sel); } catch (e) { report(`invalid selector ${JSON.stringify(sel)}: ${e.message}`); }
+    // A selector the browser cannot parse counts as absent: the engine's config validation
+    // parses every selector and rejects the config with the path (engine/selectors.py).
+    try { els = document.querySelectorAll(sel); } catch (e) { /* reported by the engine */ }
     if (els.length) {
       r.exists = true;
       r.text = (els[0].textContent || "").trim().slice(0, 1000);
