@@ -3,6 +3,8 @@
  * still parse it and fail politely. Its only global is window.engage. */
 (function () {
   "use strict";
+  // The real Promise even where a page script replaced window.Promise (an async function returns one).
+  var Promise = (async function () {})().constructor;
   var W = window, D = document, KEY = "engage:state";
   var STATE_TTL_MS = 90 * 864e5;   // the engine ends idle sessions (30 min) itself; visitor state lives 90 days
   var BOOT_TIMEOUT_MS = 20000;     // no `booted` by then (real time): give up. data-boot-timeout="SECONDS" overrides
@@ -296,7 +298,10 @@
     }).catch(function (e) { throw new Error(what + " could not be loaded: " + msgOf(e)); }) : Promise.resolve(el.textContent))
       .then(function (text) {
         var cfg;
-        try { cfg = JSON.parse(text); } catch (e) { throw new Error(what + " is not valid JSON: " + msgOf(e)); }
+        try { cfg = JSON.parse(text); } catch (e) {
+          var own = !/\[native code\]/.test(Function.prototype.toString.call(JSON.parse));
+          throw new Error(what + (own ? " could not be read: a script of this page replaced JSON.parse, which failed: " : " is not valid JSON: ") + msgOf(e));
+        }
         if (!cfg || typeof cfg !== "object" || Array.isArray(cfg)) throw new Error(what + " must be a JSON object with \"version\" and \"rules\"");
         return cfg;
       });
@@ -391,7 +396,8 @@
       if (typeof prior.evaluate === "function") return console.warn("[engage] loader.js is included twice; the second copy does nothing");
       return fail("window.engage is already used by something else on this page; the engine does not start");
     }
-    W.engage = api;
+    try { W.engage = api; } catch (e) { /* read-only: below */ }
+    if (W.engage !== api) return fail("window.engage is read-only on this page (a script defined or froze it); the engine does not start");
     on("pagehide", function () { left = true; journal(); });
     on("pageshow", function (e) { if (e.persisted) { left = false; journal(true); } });
     if (prior) prior.forEach(function (item) { api.push(item); });  // sent at boot, in order

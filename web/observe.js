@@ -4,6 +4,9 @@
 // exitIntent, queueStatus. Adding a condition that needs a new browser fact adds its
 // gatherer here.
 
+// The real Promise even where a page script replaced window.Promise.
+const Promise = (async () => {})().constructor;
+
 const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
 const SLOW_MS = 50;  // a custom function slower than this is reported once and read less often
 

@@ -18,6 +18,9 @@
 //  * A chat raises a cancelable engage:chat first; a site whose chat client calls
 //    event.preventDefault() gets no stub window (the chat still counts as shown and started).
 
+// The real Promise even where a page script replaced window.Promise.
+const Promise = (async () => {})().constructor;
+
 const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
 const displayed = new Map();        // interaction id -> engage:show detail: what counts as shown

@@ -37,11 +37,12 @@ UI_S = 10.0
 INIT = """
 (() => {
   const t = {events: [], violations: [], workers: [], pwned: []};
+  const {parse, stringify} = JSON;  // pages under test may replace them
   Object.defineProperty(window, "__rx", {value: t});
   for (const name of ["ready", "evaluated", "show", "hide", "chat", "error", "control"]) {
     addEventListener("engage:" + name, (e) => {
       let detail;
-      try { detail = JSON.parse(JSON.stringify(e.detail)); } catch (err) { detail = String(err); }
+      try { detail = parse(stringify(e.detail)); } catch (err) { detail = String(err); }
       t.events.push({name, detail});
     });
   }

@@ -346,7 +346,7 @@ HOSTILE = {
 }  # fmt: skip
 
 
-def test_throwing_promise_slow_custom_functions_and_an_invalid_selector(
+def test_throwing_promise_and_slow_custom_functions(
     hosts: Callable[..., Host], site: HostSite
 ) -> None:
     cases = ("custom:throws", "custom:promise", "custom:slow")

@@ -106,3 +106,68 @@ def test_the_five_problem_config_is_rejected_with_all_five_listed(hosts: Callabl
     host.check_page_works()
     RECORDER.record("config:every-problem", f"1 engage:error, config rejected ({len(paths)} problems): {', '.join(paths)}; "
                     "nothing rendered; page works; 0 page errors")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- hostile pages
+
+# name -> (the page's script, run before the loader; JS that is true while the page's own
+# override is still in place and does what the page made it do). The engine works on each
+# page but two: EXPECTED_ERROR says what its one engage:error must say there.
+HOSTILE = {
+    "pushState": (
+        "window.__calls = 0; history.pushState = function (s, t, u) { window.__calls++; };",
+        "(() => { const before = window.__calls; history.pushState({}, '', '/routed'); "
+        "return window.__calls === before + 1 && !location.pathname.endsWith('/routed'); })()",
+    ),
+    "addEventListener": (
+        "window.__calls = 0; var real = EventTarget.prototype.addEventListener; window.__own = function () "
+        "{ window.__calls++; return real.apply(this, arguments); }; EventTarget.prototype.addEventListener = window.__own;",
+        "EventTarget.prototype.addEventListener === window.__own && window.__calls > 0",
+    ),
+    "JSON.parse": (
+        'window.__own = function () { throw new Error("JSON.parse is disabled on this page"); }; JSON.parse = window.__own;',
+        "JSON.parse === window.__own",
+    ),
+    "Array.map": (
+        "window.__own = function () { return []; }; Array.prototype.map = window.__own;",
+        "Array.prototype.map === window.__own && [1, 2].map((x) => x).length === 0",
+    ),
+    "Promise": (
+        'window.__own = function () { throw new Error("no promises on this page"); }; window.Promise = window.__own;',
+        "window.Promise === window.__own",
+    ),
+    "frozen-engage": (
+        'Object.defineProperty(window, "engage", {value: Object.freeze([]), writable: false, configurable: false});',
+        "Object.isFrozen(window.engage) && Array.isArray(window.engage)",
+    ),
+}
+
+
+EXPECTED_ERROR = {
+    "JSON.parse": "a script of this page replaced JSON.parse, which failed: JSON.parse is disabled on this page",
+    "frozen-engage": "window.engage is read-only on this page",
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_page_keeps_its_behaviour_and_gets_a_working_engine_or_one_error(
+    name: str, hosts: Callable[..., Host], site: HostSite  # noqa: F811
+) -> None:
+    case = f"hostile:{name}"
+    RECORDER.attempt(case)
+    script, still_own = HOSTILE[name]
+    page = site.page(f"hostile-{name.replace('.', '-')}", BASIC, head=f"<script>{script}</script>")
+    host = hosts()
+    host.goto(page)
+    host.wait("window.__rx.events.some((e) => e.name === 'ready' || e.name === 'error')", BOOT_S)
+    host.page.wait_for_timeout(1000)  # anything that would follow
+    if name in EXPECTED_ERROR:
+        outcome = f'1 engage:error: "{host.one_error(EXPECTED_ERROR[name])}"; nothing rendered'
+        nothing_rendered(host)
+    else:
+        assert host.errors() == []
+        host.wait_event("show", interaction="hello")
+        outcome = "the engine worked: engage:ready, the panel shown, no engage:error"
+    assert host.page.evaluate(still_own), f"the page's own {name} override was changed"
+    host.check_page_works()
+    RECORDER.record(case, f"{outcome}; the page's override still in place and working; page works; 0 page errors")
