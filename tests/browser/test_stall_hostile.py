@@ -171,3 +171,68 @@ def test_a_hostile_page_keeps_its_behaviour_and_gets_a_working_engine_or_one_err
     assert host.page.evaluate(still_own), f"the page's own {name} override was changed"
     host.check_page_works()
     RECORDER.record(case, f"{outcome}; the page's override still in place and working; page works; 0 page errors")
+
+
+# --------------------------------------------------------------------------- markup from the page
+
+IMG = '<img src=x onerror="__pwned(1)">'
+JSLINK = '<a href="javascript:__pwned(2)">go</a>'
+JS = "javascript:__pwned(3)"
+ALL_ELEMENTS = """() => {
+  const out = [];
+  const walk = (root) => { for (const el of root.querySelectorAll("*")) { out.push(el); if (el.shadowRoot) walk(el.shadowRoot); } };
+  walk(document);
+  return out.map((el) => ({tag: el.tagName.toLowerCase(), shadow: el.getRootNode() !== document,
+    handlers: [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name),
+    href: el.getAttribute("href") || ""}));
+}"""
+
+
+def always(name: str, start: str, conditions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"name": name, "alwaysEvaluate": True, "rulesets": [{"conditions": conditions}], "outcome": {"start": start}}
+
+
+MARKUP = {
+    "version": 1,
+    "rules": [
+        always("Markup in the URL", "i-url", [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": JS}]),
+        always("Markup in the title", "i-title", [{"type": "visitedEntryPoint", "entryPoint": "markup", "operator": "visited"}]),
+        always("Markup pushed", "i-push", [{"type": "visitorError", "operator": "includes", "match": {"message": JSLINK + JS}}]),
+        always("Pushed route", "i-route", [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": "/route"}]),
+    ],
+    "entryPoints": {"markup": {"title": {"operator": "contains", "value": IMG}}},
+    "interactions": {k: {"type": "info", "target": "#notice", "text": k} for k in ("i-url", "i-title", "i-push", "i-route")},
+}
+
+
+def test_markup_in_the_url_title_and_pushes_reaches_the_page_only_as_text(hosts: Callable[..., Host], site: HostSite) -> None:  # noqa: F811
+    RECORDER.attempt("inject:url-title-pushed")
+    # set by script: HostSite also writes a title into the page's own <h1> as HTML
+    title = json.dumps(IMG + JSLINK).replace("</", "<\\/")
+    page = site.page("markup", MARKUP, attrs="data-debug", head=f"<script>document.title = {title};</script>")
+    host = hosts()
+    host.goto(f"{page}?next={JS}&q={IMG}#{JSLINK}")
+    host.wait_event("show", timeout=BOOT_S, interaction="i-url")
+    host.wait_event("show", interaction="i-title")
+    host.page.evaluate("([m, u]) => { engage.push({type: 'error', message: m, code: m}); history.pushState({}, m, u); }",
+                      [JSLINK + JS, f"/route?x={JS}#{IMG}"])  # fmt: skip
+    host.wait_event("show", interaction="i-push")
+    host.wait_event("show", interaction="i-route")
+    host.page.wait_for_timeout(800)  # an <img src=x> error handler would have fired by now
+    assert host.page.evaluate("window.__rx.pwned") == [], "injected script ran"
+    elements = host.page.evaluate(ALL_ELEMENTS)
+    assert not [e for e in elements if e["handlers"]], [e for e in elements if e["handlers"]]
+    assert not [e for e in elements if e["href"].strip().lower().startswith("javascript:")]
+    engine_tags = {e["tag"] for e in elements if e["shadow"]}
+    assert not engine_tags & {"img", "a", "script", "iframe"}, engine_tags
+    # the overlay shows what the conditions read, as text: the URL (as the browser encodes it) and the pushed string
+    overlay = str(host.page.evaluate(
+        "() => [...document.querySelectorAll('*')].filter((e) => e.shadowRoot).map((e) => e.shadowRoot.textContent).join(' ')"))
+    assert JS in overlay and "/route?x=javascript:" in overlay, overlay[:2000]
+    host.check_page_works()
+    RECORDER.record(
+        "inject:url-title-pushed",
+        "all four rules matched the raw strings; the debug overlay shows the URL and pushed strings as text; "
+        "0 scripts ran, no handler, element or javascript: link created; page works; 0 page errors",
+        attempts=4,
+    )
