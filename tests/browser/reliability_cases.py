@@ -370,6 +370,15 @@ CASES += tuple(
 )
 CASES += (
     _c(
+        "soak:spa-hour",
+        "fault",
+        "a single-page app navigating 10,000 times by `pushState` with 1,000 rules and a custom function "
+        "polled every second, over one simulated hour (`page.clock`)",
+        "memory flat (the WebAssembly heap and Python objects, read as the benchmark's memory row reads "
+        "them); no engage:error; the decisions at the end right",
+        "test_soak",
+    ),
+    _c(
         "inject:url-title-pushed",
         "injection",
         "URL query and hash, the page title, a `pushState` URL and pushed strings holding "
