@@ -179,6 +179,14 @@ CASES: tuple[Case, ...] = (
         R2,
     ),
     _c(
+        "stall:later",
+        "fault",
+        "the same rule after boot: the page pushes a URL ending in 50 `a`s and `!`",
+        "one engage:error naming the rule; the engine restarts without it; the panel shown before "
+        "stays (no second engage:show); one live worker; " + PAGE_WORKS,
+        R2,
+    ),
+    _c(
         "load:10000-pushes",
         "fault",
         "10,000 `engage.push` calls in one task",
