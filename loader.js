@@ -3,6 +3,8 @@
  * still parse it and fail politely. Its only global is window.engage. */
 (function () {
   "use strict";
+  // The real Promise even where a page script replaced window.Promise (an async function returns one).
+  var Promise = (async function () {})().constructor;
   var W = window, D = document, KEY = "engage:state";
   var STATE_TTL_MS = 90 * 864e5;   // the engine ends idle sessions (30 min) itself; visitor state lives 90 days
   var BOOT_TIMEOUT_MS = 20000;     // no `booted` by then (real time): give up. data-boot-timeout="SECONDS" overrides
@@ -16,6 +18,7 @@
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
   var worker, held, obs, collectP, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
+  var probing, probed, ticking;  // after a stall: the restarted worker names each rule it tests
   var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
   var queue = [], waiters = [], chain = Promise.resolve(), timers = [], reported = {};
   var watch = {selectors: [], customPaths: [], nextTickAt: null}, lastState = null, lastTrace = null, lastWritten;
@@ -69,10 +72,10 @@
   // The worker died after it had answered (a fatal, an error, no answer within ANSWER_MS):
   // start a new one once, from the last state, replaying what it had not answered; what it
   // does not show again is taken down. A second time is final.
-  function crash(message) {
+  function crash(message, quiet) {
     if (dead) return;
-    if (!ready || restarts++) return fail(message);
-    report(message + "; the engine is restarted");
+    if (!quiet && (!ready || restarts++)) return fail(message);
+    if (!quiet) report(message + "; the engine is restarted");
     var lost = (inflight && sent.facts || []).concat(queue).filter(function (f) { return f.type !== "page" && f.type !== "tick"; });
     try { worker.terminate(); } catch (e) { /* already gone */ }
     waiters = waiters.concat(inflight || []);
@@ -92,7 +95,7 @@
     post({v: 1, kind: "facts", facts: queue});
   }
   function post(msg) {
-    inflight = waiters; sent = msg; postedAt = realNow();
+    inflight = waiters; sent = msg; postedAt = realNow(); msg.probe = !!probing;
     queue = []; waiters = [];
     msg.facts.forEach(function (f) { if (f.type === "page") lastPage = f; });
     try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }
@@ -189,13 +192,27 @@
   // ---- the tick, other tabs, the back/forward cache (web/observe.js gathers the rest) ----
   // 1 Hz on the main thread (tests drive it with page.clock). It sends only when a watched
   // result changed or the engine's nextTickAt has come: an idle tick costs almost nothing.
+  // A message unanswered for `limit` (docs/architecture.md, "Watchdog"): the worker is
+  // restarted in probe mode, where it names each rule before testing it. An answer then
+  // was a passing stall; a second stall names its rule: the engine restarts without it.
+  function stalled(limit) {
+    var m = "the engine did not answer within " + limit / 1000 + " s", rules = cfg && cfg.rules || [], i = rules.length;
+    if (!probing) return restarts ? fail(m) : crash(probing = m, 1);
+    while (i-- && (!rules[i] || rules[i].name !== probed)) { /* find it */ }
+    if (i < 0) return fail(m);
+    cfg = Object.assign({}, cfg, {rules: rules.slice(0, i).concat(rules.slice(i + 1))});
+    report("rule \"" + probed + "\" did not finish within " + limit / 1000 + " s (a regular expression that backtracks?); the engine restarts without it", "rules[" + i + "]");
+    probing = probed = null;
+    crash(m, 1);
+  }
   function tick() {
-    if (dead || !ready) return;
-    if (inflight) {  // the watchdog: a worker that stopped answering is restarted
+    if (dead) return;
+    if (inflight) {  // the watchdog, from the first message on
       var t = realNow(), limit = booted ? Number(attr("data-answer-timeout")) * 1000 || ANSWER_MS : bootLimit;
-      if (t != null && postedAt != null && t - postedAt > limit) crash("the engine did not answer within " + limit / 1000 + " s");
+      if (t != null && postedAt != null && t - postedAt > limit) stalled(limit);
       return;
     }
+    if (!ready) return;
     var facts = obs.observe(watch, false), now = Date.now();
     if (facts.length || (watch.nextTickAt != null && now >= watch.nextTickAt)) send(facts.concat({type: "tick", now: now}));
   }
@@ -249,7 +266,6 @@
       }
       if (!ready && !dead) {
         ready = true;
-        timers.push(setInterval(guard(tick), 1000));
         emit("ready", {});
       }
     });
@@ -257,9 +273,12 @@
   function receive(msg) {
     if (typeof msg === "string") msg = JSON.parse(msg);
     if (!msg || msg.v !== 1 || dead) return;
+    if (msg.kind === "probe") return void (probed = msg.rule);
+    if (!booted) postedAt = realNow();  // the watchdog counts from the boot, not the post
     booted = true;
     if (msg.kind === "fatal") return crash("the engine stopped: " + msg.message);
     if (msg.kind !== "output") return;
+    if (probing) { restarts++; report(probing + "; the engine is restarted"); probing = probed = null; }
     var answered = inflight || [], sync = syncOnly;
     chain = chain.then(function () { return output(msg, sync); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {
       answered.forEach(function (r) { r(lastTrace); });
@@ -280,7 +299,10 @@
     }).catch(function (e) { throw new Error(what + " could not be loaded: " + msgOf(e)); }) : Promise.resolve(el.textContent))
       .then(function (text) {
         var cfg;
-        try { cfg = JSON.parse(text); } catch (e) { throw new Error(what + " is not valid JSON: " + msgOf(e)); }
+        try { cfg = JSON.parse(text); } catch (e) {
+          var own = !/\[native code\]/.test(Function.prototype.toString.call(JSON.parse));
+          throw new Error(what + (own ? " could not be read: a script of this page replaced JSON.parse, which failed: " : " is not valid JSON: ") + msgOf(e));
+        }
         if (!cfg || typeof cfg !== "object" || Array.isArray(cfg)) throw new Error(what + " must be a JSON object with \"version\" and \"rules\"");
         return cfg;
       });
@@ -307,6 +329,7 @@
   }
   function launch(facts, gate) {
     var url = new URL("web/worker.js", script.src).href, w;
+    if (!ticking) ticking = timers.push(setInterval(guard(tick), 1000));
     try { w = worker = new Worker(policy ? policy.createScriptURL(url) : url, {type: "module"}); } catch (e) {
       return fail("cannot start the engine worker " + url + ": " + msgOf(e) + (W.trustedTypes && !policy ? " (allow the Trusted Types policy engage: trusted-types engage)" : ""));
     }
@@ -375,7 +398,8 @@
       if (typeof prior.evaluate === "function") return console.warn("[engage] loader.js is included twice; the second copy does nothing");
       return fail("window.engage is already used by something else on this page; the engine does not start");
     }
-    W.engage = api;
+    try { W.engage = api; } catch (e) { /* read-only: below */ }
+    if (W.engage !== api) return fail("window.engage is read-only on this page (a script defined or froze it); the engine does not start");
     // data-lptag="sdes": LivePerson's lpTag.sdes pushes become engage pushes (web/lptag.js)
     if (attr("data-lptag") === "sdes") import(new URL("web/lptag.js", script.src).href).then(function (m) { m.install(api.push, report); })
       .catch(function (e) { report("cannot install lpTag.sdes (web/lptag.js): " + msgOf(e)); });

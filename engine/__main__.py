@@ -24,6 +24,7 @@ from typing import TextIO
 from engine.config import Config, parse_config
 from engine.decisions import encode
 from engine.engine import Engine
+from engine.validation import json_syntax_error
 
 
 def validate(paths: list[str], out: TextIO) -> int:
@@ -35,7 +36,7 @@ def validate(paths: list[str], out: TextIO) -> int:
             print(f"{name}: cannot read: {exc.strerror}", file=out)
             failed = True
             continue
-        result = parse_config(text)
+        result = parse_config(text, name)
         prefix = f"{name}: " if len(paths) > 1 else ""
         if isinstance(result, Config):
             # Warnings name what the engine overrides; the config is still valid (exit 0).
@@ -47,17 +48,21 @@ def validate(paths: list[str], out: TextIO) -> int:
             failed = True
             print(f"{prefix}{len(result)} problem{'s' if len(result) != 1 else ''}:", file=out)
             for error in result:
-                print(f"  {error}", file=out)
+                print("  " + str(error).replace("\n", "\n  "), file=out)
     return 1 if failed else 0
 
 
 def explain(config_path: str, facts_path: str, out: TextIO, as_json: bool = False) -> int:
-    result = parse_config(Path(config_path).read_bytes())
+    result = parse_config(Path(config_path).read_bytes(), config_path)
     if not isinstance(result, Config):
         for error in result:
             print(error, file=out)
         return 1
-    recorded = json.loads(Path(facts_path).read_text(encoding="utf-8"))
+    try:
+        recorded = json.loads(Path(facts_path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        print(json_syntax_error(exc, facts_path), file=out)
+        return 1
     # A facts file is a list of steps; each step is a fact or a list of facts (one batch).
     steps = recorded["steps"] if isinstance(recorded, dict) else recorded
     state = (recorded.get("state") or {}) if isinstance(recorded, dict) else {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from engine.config import Config, compile_config
@@ -32,17 +33,19 @@ _last_watch: object = None
 _compiled: tuple[str, Config] | None = None
 
 
-def handle(text: str) -> str:
+def handle(text: str, probe: Callable[[str], object] | None = None) -> str:
+    """One message in, one reply out. ``probe``, in the worker's probe mode, is called with
+    each rule's name before the rule is tested (docs/architecture.md, "Watchdog")."""
     try:
         message = json.loads(text)
-        reply = _dispatch(message)
+        reply = _dispatch(message, probe)
     except Exception as exc:
         reply = {"kind": "fatal", "message": f"engine failure: {exc!r}", "detail": traceback.format_exc(limit=5)}
     reply["v"] = PROTOCOL
     return _dumps(reply)
 
 
-def _dispatch(message: Any) -> dict[str, Any]:
+def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dict[str, Any]:
     global _engine, _last_trace, _encoder, _last_watch, _compiled
     if not isinstance(message, dict) or message.get("v") != PROTOCOL:
         return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
@@ -70,6 +73,7 @@ def _dispatch(message: Any) -> dict[str, Any]:
     if _engine is None:
         return {"kind": "output", "decisions": [], "watch": None, "state": None, "trace": None}
     facts = message.get("facts")
+    _engine.probe = probe
     _engine.receive_json(facts if isinstance(facts, list) else [facts])
     trace = _engine.trace
     fresh = trace is not None and trace is not _last_trace

@@ -20,7 +20,14 @@ from engine import behaviour, languages, placement
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
 from engine.survey import check_config as check_survey
-from engine.validation import ConfigError, ConfigWarning, join, known_names, validate
+from engine.validation import (
+    ConfigError,
+    ConfigWarning,
+    join,
+    json_syntax_error,
+    known_names,
+    validate,
+)
 
 INVISIBLE = frozenset({"detectLogin"})
 
@@ -129,12 +136,16 @@ class Config:
         return self.by_name.get(name)
 
 
-def parse_config(text: str | bytes) -> Config | list[ConfigError]:
-    """Compile config JSON text; malformed JSON is one error with its position."""
+def parse_config(text: str | bytes, source: str = "") -> Config | list[ConfigError]:
+    """Compile config JSON text; malformed JSON is one error with its file, line and column."""
     try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
         raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return [ConfigError("", f"not valid JSON: {exc}")]
+    except json.JSONDecodeError as exc:
+        return [json_syntax_error(exc, source)]
+    except UnicodeDecodeError as exc:
+        return [ConfigError("", f"not valid JSON: not UTF-8 text ({exc}); save the file as UTF-8")]
     return compile_config(raw)
 
 
@@ -156,7 +167,11 @@ def compile_config(raw: object) -> Config | list[ConfigError]:
 
 
 def _broken_items(raw: dict[str, Any], errors: list[ConfigError]) -> set[str] | None:
-    """Paths of the rules and named items with schema errors; None if the top level is broken."""
+    """Paths of the rules and named items with schema errors; None if the top level is broken.
+
+    A problem outside every item (a missing "version", an unknown top-level field) breaks
+    no item: the items are still compiled and cross-checked.
+    """
     if not errors:
         return set()
     if not isinstance(raw.get("rules"), list) or any(not isinstance(raw.get(s, {}), dict) for s in SECTIONS):
@@ -165,11 +180,14 @@ def _broken_items(raw: dict[str, Any], errors: list[ConfigError]) -> set[str] | 
     prefixes += [join(s, name) for s in SECTIONS for name in raw.get(s, {})]
     broken = set()
     for error in errors:
-        owner = next((p for p in prefixes if error.path == p or error.path.startswith((p + ".", p + "["))), None)
-        if owner is None:
-            return None
-        broken.add(owner)
+        owner = next((p for p in prefixes if _under(error.path, p)), None)
+        if owner is not None:
+            broken.add(owner)
     return broken
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
 def _index_deps(rules: tuple[Rule, ...]) -> dict[str, tuple[int, ...]]:
@@ -204,6 +222,8 @@ class _Compiler:
         self.interactions: dict[str, Any] = self.valid("interactions")
         self.ctx = CompileContext(raw, errors)
         self.warnings: list[ConfigWarning] = []
+        # the schema's problems, so that a rule it rejected is still cross-checked where it can be
+        self.schema_paths = [e.path for e in errors]
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(ConfigError(path, message))
@@ -216,6 +236,9 @@ class _Compiler:
         rules = tuple(
             self.rule(i, r, schedules) for i, r in enumerate(self.raw["rules"]) if join("rules", i) not in self.skip
         )
+        for i, r in enumerate(self.raw["rules"]):
+            if join("rules", i) in self.skip:
+                self.check_broken_rule(i, r, schedules)
         self.check_rule_names(rules)
         languages.check(self.interactions, _languages_named(rules), self.errors)
         selectors: dict[str, None] = {}
@@ -294,6 +317,30 @@ class _Compiler:
             if kind == "detectLogin" and "selector" not in interaction and "custom" not in interaction:
                 self.error(path, 'detectLogin needs "selector" (a CSS selector) or "custom" (a window path)')
             check_survey(iid, interaction, kinds, self.error)
+
+    def clean(self, path: str) -> bool:
+        """Whether the schema found nothing wrong at or below ``path``."""
+        return not any(_under(p, path) for p in self.schema_paths)
+
+    def check_broken_rule(self, index: int, raw: object, schedules: dict[str, Schedule]) -> None:
+        """The cross-reference checks of a rule the schema rejected, on the parts it accepted
+        (its conditions, its outcome's interactions and schedules), so that one run lists
+        every problem. The rule itself is not kept: the config is invalid anyway."""
+        path = join("rules", index)
+        if not isinstance(raw, dict):
+            return
+        rulesets = raw.get("rulesets")
+        for rs_index, rs in enumerate(rulesets if isinstance(rulesets, list) else []):
+            conditions = rs.get("conditions") if isinstance(rs, dict) else None
+            for c_index, cond in enumerate(conditions if isinstance(conditions, list) else []):
+                cpath = f"{path}.rulesets[{rs_index}].conditions[{c_index}]"
+                if self.clean(cpath):
+                    REGISTRY[cond["type"]](cond, cpath, self.ctx)
+        outcome, opath = raw.get("outcome"), f"{path}.outcome"
+        if isinstance(outcome, dict) and self.clean(opath):
+            self.outcome(outcome, opath, schedules)
+        elif isinstance(outcome, dict) and isinstance(outcome.get("start"), str):
+            self.interaction_ref(outcome["start"], f"{opath}.start")
 
     def check_rule_names(self, rules: tuple[Rule, ...]) -> None:
         seen: set[str] = set()

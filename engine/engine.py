@@ -155,6 +155,9 @@ class Engine:
         # the page view's referrer and the browser's languages (engine.audience)
         self._referrer = ""
         self._languages: tuple[str, ...] = ()
+        # Called with a rule's name just before the rule is tested: the worker's probe mode
+        # (docs/architecture.md, "Watchdog") uses it to name a rule that never finishes.
+        self.probe: Callable[[str], object] | None = None
 
     # ----------------------------------------------------------------- public API
 
@@ -546,6 +549,8 @@ class Engine:
         def tested(rule: Rule) -> RuleTrace:
             traced = memo.get(rule.index)
             if traced is None:
+                if self.probe is not None:
+                    self.probe(rule.name)
                 traced = test_rule(rule, view)
                 memo[rule.index] = traced
                 retested.append(rule.index)

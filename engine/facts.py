@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.conditions.base import CustomResult, SelectorResult
+from engine.validation import non_finite
 
 PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
+# What any text operator (and so any regex) sees is bounded (docs/semantics.md, "Size
+# limits"): a URL or referrer is cut to its first URL_LIMIT characters, a title, a
+# selector's text and every string a page pushes to TEXT_LIMIT.
+URL_LIMIT = 4096
+TEXT_LIMIT = 1000
 ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted")
 
 
@@ -181,6 +187,17 @@ def _languages(obj: Mapping[str, Any]) -> tuple[str, ...] | None:
     return tuple(tag[:35] for tag in raw[:20])
 
 
+def _bounded(value: Any) -> Any:
+    """Pushed data with every string cut to TEXT_LIMIT characters."""
+    if isinstance(value, str):
+        return value[:TEXT_LIMIT]
+    if isinstance(value, dict):
+        return {str(k)[:TEXT_LIMIT]: _bounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
+
+
 def _selectors(obj: Mapping[str, Any]) -> Selectors:
     raw = _get(obj, "results", dict)
     results = {}
@@ -188,7 +205,7 @@ def _selectors(obj: Mapping[str, Any]) -> Selectors:
         if not isinstance(found, dict):
             raise _Invalid(f"results[{selector!r}]", "expected an object with exists, visible and text")
         text = found.get("text") or ""
-        results[selector] = SelectorResult(bool(found.get("exists")), bool(found.get("visible")), str(text)[:1000])
+        results[selector] = SelectorResult(bool(found.get("exists")), bool(found.get("visible")), str(text)[:TEXT_LIMIT])
     return Selectors(results)
 
 
@@ -235,7 +252,8 @@ def _decode(obj: Mapping[str, Any]) -> Fact:
         return Tick(_now(obj))
     if kind == "page":
         return Page(
-            _now(obj), _get(obj, "url", str), _get(obj, "title", str, ""), _get(obj, "referrer", str, ""),
+            _now(obj), _get(obj, "url", str)[:URL_LIMIT], _get(obj, "title", str, "")[:TEXT_LIMIT],
+            _get(obj, "referrer", str, "")[:URL_LIMIT],
             _get(obj, "cause", str, "load", PAGE_CAUSES), bool(_get(obj, "reload", bool, False)),
             _languages(obj),
         )
@@ -262,7 +280,7 @@ def _decode(obj: Mapping[str, Any]) -> Fact:
             _number(obj, "now"),
         )
     if kind == "push":
-        return Push(_now(obj), _get(obj, "data", dict))
+        return Push(_now(obj), _bounded(_get(obj, "data", dict)))
     if kind == "visibility":
         return Visibility(_now(obj), _get(obj, "visible", bool))
     if kind == "exitIntent":
@@ -276,6 +294,10 @@ def decode(obj: object) -> Fact | FactError:
     if not isinstance(obj, dict):
         return FactError("fact", None, f"expected an object, got {type(obj).__name__}")
     name = obj.get("type") if isinstance(obj.get("type"), str) else "fact"
+    # Python's json reads NaN, Infinity and 1e999; none of them is a time, a count or a price.
+    bad = next(non_finite(obj), None)
+    if bad is not None:
+        return FactError(str(name), bad, "is not a finite number (NaN or Infinity); send a finite number")
     try:
         return _decode(obj)
     except _Invalid as exc:

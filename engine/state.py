@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field
 from typing import Any
 
+from engine.validation import non_finite
+
 SESSION_VERSION = 1
 SESSION_IDLE_MS = 30 * 60 * 1000
 VISITOR_TTL_MS = 90 * 24 * 3600 * 1000
@@ -96,6 +98,9 @@ def _decode(cls: type, raw: object, label: str) -> tuple[Any, str | None]:
     body = {k: v for k, v in raw.items() if k != "version"}
     if not _required(cls) <= set(body) <= _fields(cls):
         return None, f"stored {label} state has unexpected fields; starting a new {label}"
+    bad = next(non_finite(body), None)
+    if bad is not None:
+        return None, f"stored {label} state is corrupt (a number that is not finite at {bad}); starting a new {label}"
     try:
         state = cls(**body)
         _check_types(state)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -110,6 +111,22 @@ def unknown(name: str, value: object, choices: list[str]) -> str:
     return f"unknown {name} {json.dumps(value)}{hint or '; expected one of: ' + ', '.join(choices)}"
 
 
+NOT_FINITE = "must be a finite number; JSON has no NaN or Infinity (and 1e999 is Infinity)"
+
+
+def non_finite(value: object, path: str = "") -> Iterator[str]:
+    """The JSON paths of every NaN or infinity in ``value`` (Python's json reads them)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from non_finite(item, join(path, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from non_finite(item, join(path, index))
+
+
 @cache
 def load_schema() -> dict[str, Any]:
     text = resources.files("engine").joinpath("schema.json").read_text(encoding="utf-8")
@@ -167,10 +184,13 @@ class SchemaWalker:
             errors.append(ConfigError(path, f"expected an object, got {json_type(value)}"))
             return
         properties: dict[str, Any] = node.get("properties", {})
-        for name in node.get("required", []):
-            if name not in value:
-                errors.append(ConfigError(path, f'missing required field "{name}"'))
         extra = node.get("additionalProperties", True)
+        # A misspelt field is one problem ("unknown field ...; did you mean"), not that
+        # plus "missing required field" for the name it was meant to be.
+        strays = [k for k in value if k not in properties] if extra is False else []
+        for name in node.get("required", []):
+            if name not in value and not any(suggest(k, [name]) for k in strays):
+                errors.append(ConfigError(path, f'missing required field "{name}"'))
         for key, item in value.items():
             if key in properties:
                 self._walk(properties[key], item, join(path, key), errors)
@@ -208,10 +228,21 @@ class SchemaWalker:
         return validator
 
     def _check_leaf(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
+        found = [ConfigError(p, NOT_FINITE) for p in non_finite(value, path)]
+        if found:
+            errors.extend(found)
+            return
         try:
             self._leaf_validator(node)(value)
         except fastjsonschema.JsonSchemaValueException as exc:
             errors.append(ConfigError(path, leaf_message(exc, node, value, path)))
+            return
+        if node.get("x-css-selector") and isinstance(value, str):
+            from engine.selectors import selector_problem
+
+            problem = selector_problem(value)
+            if problem:
+                errors.append(ConfigError(path, problem))
 
 
 def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any], value: object, path: str) -> str:
@@ -247,3 +278,47 @@ def walker() -> SchemaWalker:
 def validate(config: object) -> list[ConfigError]:
     """Every schema problem of a config, in document order."""
     return walker().validate(config)
+
+
+# What a JSON syntax error usually means, by what stands where the parser stopped.
+_SYNTAX_CAUSES = (
+    (lambda ch, before, rest, msg: ch in "}]" and before == ",",
+     "a trailing comma: JSON allows no comma before } or ]; remove it"),
+    (lambda ch, before, rest, msg: ch == "'",
+     "single quotes: JSON strings and keys take double quotes"),
+    (lambda ch, before, rest, msg: rest.startswith(("//", "/*", "#")),
+     "a comment: JSON has no comments; remove it (or move it into a \"description\" field)"),
+    (lambda ch, before, rest, msg: msg.startswith("Expecting property name") and (ch.isalpha() or ch in "_$"),
+     'an unquoted key: JSON keys take double quotes ("key": ...)'),
+    (lambda ch, before, rest, msg: re.match(r"-?(NaN|Infinity|undefined|True|False|None)\b", rest) is not None,
+     "a value JSON does not have: use true, false, null or a finite number"),
+    (lambda ch, before, rest, msg: msg.startswith("Expecting ',' delimiter"),
+     "a missing comma between two items (or a string not closed with \")"),
+    (lambda ch, before, rest, msg: msg.startswith("Unterminated string"),
+     'a string not closed with "'),
+    (lambda ch, before, rest, msg: msg.startswith("Invalid control character"),
+     "a line break or tab inside a string: write \\n or \\t"),
+    (lambda ch, before, rest, msg: msg.startswith("Extra data"),
+     "more text after the end of the JSON value: a config is one object { ... }"),
+    (lambda ch, before, rest, msg: not rest.strip() and not before,
+     "an empty file"),
+)
+
+
+def json_syntax_error(exc: json.JSONDecodeError, source: str = "") -> ConfigError:
+    """A JSON syntax error with its file, line and column, the line and a caret under the
+    spot, and the usual cause of that error there."""
+    text, pos = exc.doc, exc.pos
+    ch = text[pos] if pos < len(text) else ""
+    before = text[:pos].rstrip()[-1:]
+    rest = text[pos:]
+    line = text.splitlines()[exc.lineno - 1] if text.strip() else ""
+    where = f"{source}:{exc.lineno}:{exc.colno}" if source else f"line {exc.lineno}, column {exc.colno}"
+    cause = next((c for test, c in _SYNTAX_CAUSES if test(ch, before, rest, exc.msg)), "")
+    gutter = f"{exc.lineno} | "
+    shown = line[:200].expandtabs(1)
+    lines = [f"not valid JSON at {where}: {exc.msg}", f"    {gutter}{shown}",
+             f"    {' ' * len(gutter)}{' ' * min(exc.colno - 1, len(shown))}^"]
+    if cause:
+        lines.append(f"    probably {cause}")
+    return ConfigError("", "\n".join(lines))

@@ -4,6 +4,9 @@
 // exitIntent, queueStatus. Adding a condition that needs a new browser fact adds its
 // gatherer here.
 
+// The real Promise even where a page script replaced window.Promise.
+const Promise = (async () => {})().constructor;
+
 const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
 const SLOW_MS = 50;  // a custom function slower than this is reported once and read less often
 
@@ -17,7 +20,9 @@ export function createObserver({send, report, guard, config}) {
   function selectorResult(sel) {
     const r = {exists: false, visible: false, text: ""};
     let els = [];
-    try { els = document.querySelectorAll(sel); } catch (e) { report(`invalid selector ${JSON.stringify(sel)}: ${e.message}`); }
+    // A selector the browser cannot parse counts as absent: the engine's config validation
+    // parses every selector and rejects the config with the path (engine/selectors.py).
+    try { els = document.querySelectorAll(sel); } catch (e) { /* reported by the engine */ }
     if (els.length) {
       r.exists = true;
       r.text = (els[0].textContent || "").trim().slice(0, 1000);

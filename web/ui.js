@@ -24,6 +24,9 @@
 
 import {place} from "./placement.js";
 
+// The real Promise even where a page script replaced window.Promise.
+const Promise = (async () => {})().constructor;
+
 const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
 const displayed = new Map();        // interaction id -> engage:show detail: what counts as shown

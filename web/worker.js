@@ -42,13 +42,17 @@ function fatal(message) {
   post({ kind: "fatal", message });
 }
 
+// Probe mode (a message with `probe: true`, sent after a stall): the engine names each rule
+// before testing it, so that if this worker stalls too the loader knows which rule to drop.
+const probe = (rule) => post({ kind: "probe", rule: String(rule) });
+
 function relay(data) {
   if (failed) return;
   let reply;
   const started = BENCH ? performance.now() : 0;
   try {
     const text = typeof data === "string" ? data : JSON.stringify(data);
-    reply = JSON.parse(handle(text));
+    reply = JSON.parse(data && data.probe ? handle(text, probe) : handle(text));
   } catch (error) {
     // engine._bridge.handle turns bad input into error decisions; reaching this means
     // a bug in the engine, and its state can no longer be trusted.

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import unquote
 
+from engine.regex_safety import backtracking_problem
 from engine.validation import ConfigError
 
 Matcher = Callable[[str], bool]
@@ -64,6 +65,10 @@ def compile_text_match(
         positive = _positive(base, value, case_sensitive)
     except re.error as exc:
         errors.append(ConfigError(f"{path}.value", f"invalid regular expression {value!r}: {exc}; escape special characters with \\"))
+        return lambda text: False
+    problem = backtracking_problem(value) if base == "matches" else None
+    if problem:
+        errors.append(ConfigError(f"{path}.value", problem))
         return lambda text: False
     if percent_decoded:
         positive = _either_form(positive)

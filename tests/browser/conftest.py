@@ -29,7 +29,7 @@ SiteServer = Callable[..., str]
 
 @pytest.fixture(scope="module", autouse=True)
 def _reliability_table(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After each module, its reliability cases go into docs/reliability.md (if it ran any)."""
+    """After each module, its reliability observations go into .cache/reliability/ (if it ran any)."""
     yield
     RECORDER.flush(request.path.stem)
 

@@ -30,16 +30,21 @@ def _c(id: str, category: str, tried: str, expected: str, module: str) -> Case:
 
 
 REL = "test_reliability"
+R2 = "test_stall_hostile"
 SEC = "test_security"
 A11Y = "test_accessibility"
 
 WHEELS = (
+    "cssselect2",
     "engage_engine",
     "fastjsonschema",
+    "regexploit",
+    "tinycss2",
     "tzdata",
     "ua_parser",
     "ua_parser_builtins",
     "user_agents",
+    "webencodings",
 )
 
 # Runtime files the loader needs, each answered 404 in turn (pattern relative to the site).
@@ -151,8 +156,35 @@ CASES: tuple[Case, ...] = (
         "selector:invalid",
         "fault",
         "a `dom` condition with the invalid selector `div[`",
-        "counts as absent; one engage:error naming it; other rules unaffected",
-        REL,
+        "the config is rejected when it loads: one engage:error naming the path and the CSS "
+        f"parser's message; nothing rendered; {PAGE_WORKS}",
+        R2,
+    ),
+    _c(
+        "config:every-problem",
+        "fault",
+        "tests/configs/five-problems.json: a backtracking `(a+)+$`, the selector `#help[`, an "
+        "operator typo, `ruleset` for `rulesets` and a `start` naming a missing interaction",
+        f"one engage:error listing all five problems by path; nothing rendered; {PAGE_WORKS}",
+        R2,
+    ),
+    _c(
+        "stall:boot",
+        "fault",
+        "a `matches` pattern the analyser misses, `(a|aa)+$`, on a URL ending in 50 `a`s and `!`: "
+        'the first evaluation never ends (`data-answer-timeout="2"`)',
+        "the worker is terminated and restarted in probe mode, which names the rule; one engage:error "
+        "naming it; the engine restarts without it and the other rule's panel shows; one live worker; "
+        + PAGE_WORKS,
+        R2,
+    ),
+    _c(
+        "stall:later",
+        "fault",
+        "the same rule after boot: the page pushes a URL ending in 50 `a`s and `!`",
+        "one engage:error naming the rule; the engine restarts without it; the panel shown before "
+        "stays (no second engage:show); one live worker; " + PAGE_WORKS,
+        R2,
     ),
     _c(
         "load:10000-pushes",
@@ -327,6 +359,41 @@ CASES: tuple[Case, ...] = (
         "`?engage-debug`: the trace overlay, then a push that changes what a condition reads",
         "rule > ruleset > condition with the value each read; updated live after the push",
         SEC,
+    ),
+)
+
+HOSTILE_PAGES = (
+    ("pushState", "`history.pushState` replaced by the page's own router function (records the call, no URL change)"),
+    ("addEventListener", "`EventTarget.prototype.addEventListener` wrapped by the page (counts every listener, then forwards)"),
+    ("JSON.parse", "`JSON.parse` replaced by a function that throws"),
+    ("Array.map", "`Array.prototype.map` replaced by a function that returns `[]`"),
+    ("Promise", "`window.Promise` replaced by a constructor that throws"),
+    ("frozen-engage", "`window.engage` defined read-only and frozen (`Object.defineProperty`, `Object.freeze`)"),
+)
+CASES += tuple(
+    _c(f"hostile:{name}", "fault", f"{tried}, before the loader runs",
+       f"the engine works or reports exactly one engage:error and stays out of the way; the page's "
+       f"override still in place and working; {PAGE_WORKS}", R2)
+    for name, tried in HOSTILE_PAGES
+)
+CASES += (
+    _c(
+        "soak:spa-hour",
+        "fault",
+        "a single-page app navigating 10,000 times by `pushState` with 1,000 rules and a custom function "
+        "polled every second, over one simulated hour (`page.clock`)",
+        "memory flat (the WebAssembly heap and Python objects, read as the benchmark's memory row reads "
+        "them); no engage:error; the decisions at the end right",
+        "test_soak",
+    ),
+    _c(
+        "inject:url-title-pushed",
+        "injection",
+        "URL query and hash, the page title, a `pushState` URL and pushed strings holding "
+        "`<img src=x onerror=...>`, `<script>` and `javascript:` links, read by rules and shown by the "
+        "debug overlay and a panel",
+        "shown as literal text only; nothing runs; no element, handler or javascript: link created",
+        R2,
     ),
 )
 

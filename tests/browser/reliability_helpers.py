@@ -7,7 +7,8 @@
   CSP violations from an init script, and polls with `page.evaluate` only (Playwright's
   `wait_for_function` evaluates strings, which a strict CSP forbids).
 * `Recorder`: what each test observed, under the ids of reliability_cases.py; merged into
-  docs/reliability-results.json and rendered into docs/reliability.md when a module ends.
+  the git-ignored `.cache/reliability/observed.json` when a module ends (never into docs/:
+  `scripts/reliability_table.py` regenerates docs/reliability.md from it, by hand).
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ UI_S = 10.0
 INIT = """
 (() => {
   const t = {events: [], violations: [], workers: [], pwned: []};
+  const {parse, stringify} = JSON;  // pages under test may replace them
   Object.defineProperty(window, "__rx", {value: t});
   for (const name of ["ready", "evaluated", "show", "hide", "chat", "error", "control"]) {
     addEventListener("engage:" + name, (e) => {
       let detail;
-      try { detail = JSON.parse(JSON.stringify(e.detail)); } catch (err) { detail = String(err); }
+      try { detail = parse(stringify(e.detail)); } catch (err) { detail = String(err); }
       t.events.push({name, detail});
     });
   }
@@ -243,7 +245,7 @@ def normalise(text: str) -> str:
 
 
 class Recorder:
-    """Observed results by case id; `flush(module)` merges them into docs/ and re-renders.
+    """Observed results by case id; `flush(module)` merges them into the observations file.
 
     A test calls `attempt(*ids)` first and `record(id, ...)` once it has checked everything:
     a case attempted but not recorded (its test failed) is dropped from the table, a case
@@ -274,12 +276,12 @@ class Recorder:
         mine = {c.id for c in CASES if c.module == module} & self.attempted
         if not mine:
             return
-        stored = reliability_table.load()
+        stored = reliability_table.load(reliability_table.OBSERVED)
         for case_id in mine:
             stored.pop(case_id, None)
             if case_id in self.results:
                 stored[case_id] = self.results[case_id]
-        reliability_table.write(stored)
+        reliability_table.observe(stored)
 
 
 RECORDER = Recorder()

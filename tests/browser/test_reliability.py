@@ -14,6 +14,7 @@ No page.clock here: the faults are about real time (timeouts, a 200 ms function)
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -335,22 +336,20 @@ HOSTILE = {
         url_rule("Fine", "p-fine"),
         always("Promise", "i-promise", {"type": "custom", "operator": "evaluatesTrue", "value": "site.later"}),
         always("Slow", "i-slow", {"type": "custom", "operator": "evaluatesTrue", "value": "site.slow"}),
-        always("Bad selector", "i-bad", {"type": "dom", "criteria": "div[", "operator": "exists"}),
     ],
     "interactions": {
         "p-throws": {"type": "panel", "title": "Never"},
         "p-fine": {"type": "panel", "title": "Fine"},
         "i-promise": {"type": "info", "target": "#notice", "text": "Promise settled"},
         "i-slow": {"type": "info", "target": "#notice", "text": "Slow but true"},
-        "i-bad": {"type": "info", "target": "#notice", "text": "Never"},
     },
 }  # fmt: skip
 
 
-def test_throwing_promise_slow_custom_functions_and_an_invalid_selector(
+def test_throwing_promise_and_slow_custom_functions(
     hosts: Callable[..., Host], site: HostSite
 ) -> None:
-    cases = ("custom:throws", "custom:promise", "custom:slow", "selector:invalid")
+    cases = ("custom:throws", "custom:promise", "custom:slow")
     RECORDER.attempt(*cases)
     site.page("hostile", HOSTILE)
     host = hosts()
@@ -365,32 +364,32 @@ def test_throwing_promise_slow_custom_functions_and_an_invalid_selector(
     assert slow_calls <= 1, f"a 200 ms function read {slow_calls} times in 3 s"
     statuses = {r["name"]: r for r in host.page.evaluate("engage.explain()")["rules"]}
     errors = {e["message"]: e for e in host.errors()}
-    assert len(errors) == 3, list(errors)
+    assert len(errors) == 2, list(errors)
     consoled = host.engine_console("error")
-    assert len(consoled) == 3, consoled
+    assert len(consoled) == 2, consoled
     throws = [m for m in errors if "site.throws" in m]
     slow = [m for m in errors if "site.slow" in m]
-    bad = [m for m in errors if "invalid selector" in m]
-    assert len(throws) == len(slow) == len(bad) == 1, list(errors)
+    assert len(throws) == len(slow) == 1, list(errors)
     assert "threw" in throws[0] and "counts as false" in throws[0], throws
     assert "ms" in slow[0] and "at most every" in slow[0], slow
-    assert '"div["' in bad[0], bad
     assert statuses["Throws"]["matched"] is False
-    assert statuses["Bad selector"]["matched"] is False
     assert host.events("show")[0]["interaction"] == "p-fine" or "p-fine" in [
         s["interaction"] for s in host.events("show")
     ]
     assert "p-throws" not in [s["interaction"] for s in host.events("show")]
-    assert "i-bad" not in [s["interaction"] for s in host.events("show")]
     host.check_page_works()
     tail = "; other rules shown; page works; 0 page errors"
     RECORDER.record("custom:throws", f'false; 1 engage:error: "{throws[0]}"{tail}')
     RECORDER.record("custom:promise", f"true once settled, its info shown; no error{tail}")
+    took_ms = int(re.search(r"took (\d+) ms", slow[0]).group(1))  # type: ignore[union-attr]
+    assert 200 <= took_ms < 1000, slow
+    # the measured duration, and the interval derived from it, as the bounds asserted above
+    bounded = re.sub(r"every \d+ s", "every 4+ s", re.sub(r"took \d+ ms", "took 200+ ms", slow[0]))
     RECORDER.record(
         "custom:slow",
-        f'true; 1 engage:error: "{slow[0]}"; {slow_calls} call(s) in the next 3 s (3 ticks){tail}',
+        f'true; 1 engage:error: "{bounded}"; '
+        f"at most 1 call in the next 3 s (3 ticks){tail}",
     )
-    RECORDER.record("selector:invalid", f'absent; 1 engage:error: "{bad[0]}"{tail}')
 
 
 # --------------------------------------------------------------------------- load
@@ -439,10 +438,11 @@ def test_ten_thousand_pushes_in_a_second(hosts: Callable[..., Host], site: HostS
     stored = host.page.evaluate("localStorage.getItem('engage:state').length")
     assert stored < 100_000, f"stored state grew to {stored} bytes"
     host.check_page_works()
+    assert answered_s < 25
     RECORDER.record(
         "load:10000-pushes",
-        f"the loop took {round(loop_ms)} ms of main thread, both rules shown "
-        f"{answered_s:.1f} s later; stored state {round(stored / 1024)} KB; no error; page works; 0 page errors",
+        "the loop took under 1,000 ms of main thread, both rules shown within 25 s; "
+        "stored state under 100 KB; no error; page works; 0 page errors",
     )
 
 
@@ -464,9 +464,10 @@ def test_a_config_of_five_thousand_rules(hosts: Callable[..., Host], site: HostS
     assert len(trace["rules"]) == 5000
     size = len(json.dumps(config)) // 1024
     host.check_page_works()
+    assert took < 25
     RECORDER.record(
         "load:5000-rules",
-        f"config {size} KB; the last rule's panel shown {took:.1f} s after navigation "
+        f"config {size} KB; the last rule's panel shown within 25 s of navigation "
         f"(boot included); no error; page works; 0 page errors",
     )
 

@@ -255,6 +255,10 @@ def test_lockfile_names_exactly_the_shipped_wheels_with_their_sha256(built: Path
         "ua-parser-builtins",
         "tzdata",
         "fastjsonschema",
+        "cssselect2",
+        "tinycss2",
+        "webencodings",
+        "regexploit",
     } == set(lock["packages"])
 
 
