@@ -15,7 +15,7 @@ from typing import Any
 from engine.conditions.base import CustomResult, SelectorResult
 
 PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
-ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted")
+ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted", "chatFailed")
 
 
 @dataclass(frozen=True, slots=True)
