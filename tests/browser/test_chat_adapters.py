@@ -64,7 +64,7 @@ VENDORS: dict[str, tuple[list[list[Any]], list[Any], list[Any] | None]] = {
 }
 
 
-def site(tmp_path: Path, provider: str, stand_in: bool = True) -> Path:
+def site(tmp_path: Path, provider: str, stand_in: bool = True, config: dict[str, Any] = CONFIG, tag: bool = True) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     scripts = ""
@@ -72,10 +72,11 @@ def site(tmp_path: Path, provider: str, stand_in: bool = True) -> Path:
         for name in ("record.js", f"{provider}.js"):
             shutil.copyfile(PAGES / "chat" / name, root / name)
         scripts = f'<script src="record.js"></script><script src="{provider}.js"></script>'
-    (root / "rules.json").write_text(json.dumps(CONFIG))
+    (root / "rules.json").write_text(json.dumps(config))
+    chat = f' data-chat="{provider}"' if tag else ""
     (root / "shop.html").write_text(
         f'<!doctype html><html lang="en"><head><title>Shop</title>{scripts}'
-        f'<script src="/engage/loader.js" data-config="rules.json" data-chat="{provider}" data-eager></script></head>'
+        f'<script src="/engage/loader.js" data-config="rules.json"{chat} data-eager></script></head>'
         '<body><main><h1>Shop</h1></main><script>addEventListener("engage:error", (e) => '
         '(window.__errors ||= []).push(e.detail.message));</script></body></html>'
     )
@@ -130,3 +131,37 @@ def test_a_widget_that_never_loads_gives_one_error_and_the_fallback(page: Page, 
     errors = page.evaluate("window.__errors")
     assert len(errors) == 1 and 'chat provider "tawk"' in errors[0] and "did not load within 1 s" in errors[0], errors
     expect(page.locator('[data-engage-interaction="sales-chat"]')).to_have_count(0)  # never a dead window
+
+
+def test_the_provider_can_come_from_the_config_alone(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
+    config = {**CONFIG, "chat": {**CONFIG["chat"], "provider": "chatwoot"}}
+    base = site_server(site(tmp_path, "chatwoot", config=config, tag=False))
+    open_chat(page, base)
+    page.wait_for_function("window.__chat.calls.length >= 3")
+    assert page.evaluate("window.__chat.calls") == VENDORS["chatwoot"][0]
+
+
+def test_an_adapter_that_throws_gives_one_error_and_the_fallback(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
+    routing = {**ROUTING, "liveperson": {"section": ["sales"]}}  # no engagementId: nothing to open
+    config = {**CONFIG, "queues": {"Sales": {"routing": routing}}}
+    base = site_server(site(tmp_path, "liveperson", config=config))
+    open_chat(page, base)
+    expect(page.get_by_role("dialog", name="We will call you back")).to_be_visible()
+    errors = page.evaluate("window.__errors")
+    assert len(errors) == 1 and "engagementId is needed" in errors[0], errors
+    assert page.evaluate("window.__chat.calls") == []
+
+
+@pytest.mark.parametrize(("status", "shown"), [("offline", "We will call you back"), ("online", "Questions?")])
+def test_the_vendor_availability_chooses_the_outcome_variant(page: Page, site_server: SiteServer, tmp_path: Path, status: str, shown: str) -> None:
+    config = {**CONFIG, "rules": [
+        {"name": "Help", "rulesets": [{"conditions": [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": "#help"}]}],
+         "outcome": {"start": "sales-panel", "queueKey": "Sales",
+                     "variants": [{"when": {"queue": "Sales", "agentsAvailable": {"lessThan": 1}}, "start": "callback"}]}}]}
+    base = site_server(site(tmp_path, "tawk", config=config))
+    page.add_init_script(f"window.__tawkStatus = {json.dumps(status)}")
+    page.goto(base + "shop.html")
+    page.wait_for_function("typeof Tawk_API.onStatusChange === 'function'")  # the adapter listens: the status is sent
+    page.evaluate("engage.evaluate()")
+    page.evaluate("location.hash = 'help'")
+    expect(page.get_by_role("dialog", name=shown)).to_be_visible()
