@@ -1,9 +1,9 @@
 """The chat hand-off to a vendor's widget (docs/chat.md): what a chat decision tells the shell.
 
-``chat: {provider, fallback, waitSeconds}`` in the config and ``queues.<key>.routing`` (one
+``chat: {provider, fallback, waitSeconds, endpoint}`` in the config and ``queues.<key>.routing`` (one
 object per provider) are read here once; each chat decision then carries a ``handoff``: the
-provider, the routing of the chat's queue, the fallback interaction and how long the shell
-waits for the widget. The shell never reads the raw config for any of it.
+provider, the routing of the chat's queue, the fallback interaction, how long the shell
+waits for the widget, and the endpoint the built-in window converses through. The shell never reads the raw config for any of it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def handoff(raw: Mapping[str, Any], queue_key: str | None) -> dict[str, Any] | N
         "routing": {name: dict(value) for name, value in routing.items()},
         "fallback": chat.get("fallback"),
         "waitSeconds": chat.get("waitSeconds", WAIT_SECONDS),
+        "endpoint": chat.get("endpoint"),
     }
 
 

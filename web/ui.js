@@ -48,6 +48,7 @@ export function createUI({send, report, policy: ttPolicy, chat, queues}) {
   chatTag = chat || null;
   hooks = {
     report,
+    send,
     closed(id) {
       const d = displayed.get(id);
       if (d) { action(send, "closed", d); hide(id, "closed"); }
@@ -292,6 +293,7 @@ async function show(d, type) {
   const parts = body(c, html, n);
   let live = null;
   let announce = "";
+  let stop = null;  // ends a live chat's conversation when its window goes
 
   if (type === "info") {
     let target = null;
@@ -316,6 +318,10 @@ async function show(d, type) {
         el("div", {class: "head"}, title, closeButton(id)),  // not <header>: that would be a second banner landmark
         live);  // no queue line: the queue key is internal, visitors never see it
       announce = c.text || "Connecting you to an agent\u2026";
+      // config chat.endpoint: the window converses (web/chat/window.js)
+      if (d.handoff && d.handoff.endpoint) stop = (await import(new URL("chat/window.js", here).href)).converse(box, live,
+        {endpoint: d.handoff.endpoint, queueKey: d.queueKey ?? null, language: lang, n}, {el, report: hooks.report,
+          ended: () => hooks.send({type: "push", now: Date.now(), data: {type: "chatEnded", interaction: id}})});
     } else if (type === "survey") {
       const m = await import(new URL("survey.js", here).href);
       ({box, live, announce} = m.surveyBox(c, {el, dialog, parts, lang, n, close: closeButton(id),
@@ -336,7 +342,7 @@ async function show(d, type) {
     if (d.placement && d.placement.auto !== false) place(dk, dk.shadowRoot, d.placement, c.title || c.label || "Chat", hooks.report);
   }
 
-  const entry = {host, root, returnTo: null};
+  const entry = {host, root, returnTo: null, stop};
   entries.set(id, entry);
   host.addEventListener("focusin", (e) => {
     if (!host.contains(e.relatedTarget)) entry.returnTo = e.relatedTarget;
@@ -397,6 +403,7 @@ function remove(id) {
   const e = entries.get(id);
   if (!e) return false;
   entries.delete(id);
+  if (e.stop) e.stop();
   const hadFocus = !!e.root.activeElement;
   const parent = e.host.parentElement;
   e.host.remove();

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
 from engine.serve import STRICT_CSP, start_server
+from engine.tools.chat_endpoint import ChatEndpoint
 from tests.browser.reliability_helpers import INIT, RECORDER, REPO, Host, HostSite
 
 pytestmark = pytest.mark.browser
@@ -277,7 +278,7 @@ FORBIDDEN = [
 
 def test_loader_and_web_modules_have_no_eval_or_html_sinks() -> None:
     RECORDER.attempt("inject:no-eval")
-    files = [REPO / "loader.js", *sorted((REPO / "web").glob("*.js"))]
+    files = [REPO / "loader.js", *sorted((REPO / "web").rglob("*.js"))]  # web/chat/ too
     found = []
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -296,7 +297,8 @@ def test_loader_and_web_modules_have_no_eval_or_html_sinks() -> None:
 
 @pytest.fixture(scope="module")
 def strict_demo(demo_site: Path, demo_engage: Path) -> Iterator[str]:
-    server = start_server(demo_site, demo_engage, headers={"Content-Security-Policy": STRICT_CSP})
+    server = start_server(demo_site, demo_engage, headers={"Content-Security-Policy": STRICT_CSP},
+                          chat=ChatEndpoint())  # as `python -m engine serve --csp` answers POST /engage/chat
     yield server.url
     server.stop()
 
