@@ -165,3 +165,17 @@ def test_the_vendor_availability_chooses_the_outcome_variant(page: Page, site_se
     page.evaluate("engage.evaluate()")
     page.evaluate("location.hash = 'help'")
     expect(page.get_by_role("dialog", name=shown)).to_be_visible()
+
+
+def test_a_chat_resumed_on_the_next_page_is_not_opened_again_and_still_reports(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
+    base = site_server(site(tmp_path, "tawk"))
+    open_chat(page, base)
+    page.wait_for_function("window.__chat.calls.some(c => c[0] === 'maximize')")
+    page.evaluate("window.__chat.fire('onChatStarted')")
+    page.wait_for_function("(engage.state().session.statuses['sales-chat'] || []).includes('interacted')")
+    page.reload()
+    page.wait_for_function("(engage.state() || {session: {}}).session.sticky?.length === 1")
+    # the vendor ends the conversation once the adapter has the resumed chat: then the survey
+    page.wait_for_function("window.__chat.fire('onChatEnded'), !!document.querySelector('[data-engage-interaction=\"survey-1\"]')")
+    expect(page.get_by_role("dialog", name="How did it go?")).to_be_visible()
+    assert page.evaluate("window.__chat.calls") == []  # not maximised again

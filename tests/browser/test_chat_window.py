@@ -62,3 +62,21 @@ def test_the_endpoint_says_what_is_wrong() -> None:
     assert chat.handle(b'{"op": "send", "conversation": %d, "text": "  "}' % cid)[0] == 400
     chat.handle(b'{"op": "close", "conversation": %d}' % cid)
     assert chat.handle(b'{"op": "poll", "conversation": %d}' % cid)[1] == {"messages": [], "ended": True}
+
+
+def test_closing_the_window_ends_the_conversation_for_the_agent(new_context: Callable[..., BrowserContext], demo_url: str) -> None:
+    visitor = new_context().new_page()
+    visitor.goto(demo_url + "rules.html")
+    visitor.wait_for_function("window.engage && typeof engage.state === 'function' && engage.state() !== null", timeout=60_000)
+    visitor.get_by_role("button", name="Open a support chat (a survey follows)").click()
+    chat = visitor.locator('[data-engage-interaction="support-chat"]').get_by_role("dialog")
+    chat.get_by_role("textbox", name="Message").fill("Never mind")
+    chat.get_by_role("button", name="Send").click()
+    expect(chat.get_by_role("log")).to_contain_text(SCRIPT[0], timeout=UI_MS)
+    conversations = visitor.evaluate("fetch('/engage/chat', {method: 'POST', body: JSON.stringify({op: 'list'})}).then(r => r.json())")
+    mine = max(c["conversation"] for c in conversations["conversations"])
+    chat.get_by_role("button", name="Close", exact=True).click()
+    expect(visitor.locator('[data-engage-interaction="chat-survey"]').get_by_role("dialog")).to_be_visible(timeout=UI_MS)
+    visitor.wait_for_function(
+        "id => fetch('/engage/chat', {method: 'POST', body: JSON.stringify({op: 'poll', conversation: id})})"
+        ".then(r => r.json()).then(j => j.ended)", arg=mine, timeout=UI_MS)

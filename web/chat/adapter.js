@@ -11,6 +11,8 @@
 //    conversation started -> `closed` (status `declined`). A vendor with no "ended" event
 //    ends the chat when its widget is closed after the conversation started.
 //  * availability: where the vendor tells it, `queueStatus` pushes for the site's queues.
+//  * a chat resumed on the next page is not opened again (the widget keeps its own state);
+//    its events still come back.
 //  * wait and fail: a widget not loaded yet is awaited (handoff.waitSeconds, default 10); one
 //    that never loads, or throws, is reported once (engage:error) and the engine shows the
 //    config's `chat.fallback` interaction; without one the built-in window is drawn.
@@ -128,7 +130,8 @@ export async function handOff(provider, d, ctx) {
     if (await waitFor(adapter, seconds)) {
       current = {provider, chat, started: false};
       subscribe(provider, adapter, ctx);
-      adapter.open(window, {queueKey: d.queueKey ?? null, locale: d.language ?? null, routing: (h.routing && h.routing[provider]) || {}});
+      // a chat carried over from the last page: the vendor restores its own conversation
+      if (!d.resumed) adapter.open(window, {queueKey: d.queueKey ?? null, locale: d.language ?? null, routing: (h.routing && h.routing[provider]) || {}});
       return "handed";
     }
     why = `its widget did not load within ${seconds} s`;
