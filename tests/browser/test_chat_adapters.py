@@ -88,6 +88,15 @@ def open_chat(page: Page, base: str) -> None:
     page.get_by_role("button", name="Chat now").click()
 
 
+def open_tawk(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
+    open_chat(page, site_server(site(tmp_path, "tawk")))
+    page.wait_for_function("window.__chat.calls.some(c => c[0] === 'maximize')")
+
+
+def wait_status(page: Page, status: str) -> None:
+    page.wait_for_function(f"(engage.state().session.statuses['sales-chat'] || []).includes('{status}')")
+
+
 def statuses(page: Page) -> list[str]:
     return list(page.evaluate("engage.state()")["session"]["statuses"].get("sales-chat", []))
 
@@ -104,7 +113,7 @@ def test_a_rule_opens_the_vendor_widget_and_its_events_come_back(page: Page, sit
         assert "interacted" not in statuses(page)
 
     page.evaluate("([e, a]) => window.__chat.fire(e, a)", [started[0], started[1] if len(started) > 1 else None])
-    page.wait_for_function("(engage.state().session.statuses['sales-chat'] || []).includes('interacted')")
+    wait_status(page, "interacted")
 
     if ended is None:  # no "ended" event in this vendor's API: the site says so
         page.evaluate("engage.push({type: 'chatEnded'})")
@@ -116,11 +125,9 @@ def test_a_rule_opens_the_vendor_widget_and_its_events_come_back(page: Page, sit
 
 
 def test_closing_the_widget_before_a_conversation_is_declined(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
-    base = site_server(site(tmp_path, "tawk"))
-    open_chat(page, base)
-    page.wait_for_function("window.__chat.calls.some(c => c[0] === 'maximize')")
+    open_tawk(page, site_server, tmp_path)
     page.evaluate("window.__chat.fire('onChatMinimized')")
-    page.wait_for_function("(engage.state().session.statuses['sales-chat'] || []).includes('declined')")
+    wait_status(page, "declined")
     assert "interacted" not in statuses(page)
 
 
@@ -168,11 +175,9 @@ def test_the_vendor_availability_chooses_the_outcome_variant(page: Page, site_se
 
 
 def test_a_chat_resumed_on_the_next_page_is_not_opened_again_and_still_reports(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
-    base = site_server(site(tmp_path, "tawk"))
-    open_chat(page, base)
-    page.wait_for_function("window.__chat.calls.some(c => c[0] === 'maximize')")
+    open_tawk(page, site_server, tmp_path)
     page.evaluate("window.__chat.fire('onChatStarted')")
-    page.wait_for_function("(engage.state().session.statuses['sales-chat'] || []).includes('interacted')")
+    wait_status(page, "interacted")
     page.reload()
     page.wait_for_function("(engage.state() || {session: {}}).session.sticky?.length === 1")
     # the vendor ends the conversation once the adapter has the resumed chat: then the survey
