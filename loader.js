@@ -236,7 +236,7 @@
   // ---- what the worker says ----
   function getUI() {
     return uiP || (uiP = import(new URL("web/ui.js", script.src).href).then(function (m) {
-      return (ui = m.createUI({send: send, report: report, policy: trusted()}));
+      return (ui = m.createUI({send: send, report: report, policy: trusted(), chat: attr("data-chat"), queues: Object.keys(cfg && cfg.queues || {})}));
     }));
   }
   function output(msg, sync) {

@@ -619,11 +619,11 @@ def _copy_web(source: Source, dest: Path, manifest: dict[str, Any]) -> list[Scri
         )
     inline = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
     scripts = []
-    for path in sorted(web.glob("*.js")):
+    for path in sorted(web.rglob("*.js")):  # web/chat/*.js too: the chat adapters
         code = path.read_text(encoding="utf-8")
         if path == worker:
             code = code.replace(MANIFEST_PLACEHOLDER, inline)
-        scripts.append(Script(f"web/{path.name}", code, module=True))
+        scripts.append(Script(f"web/{path.relative_to(web).as_posix()}", code, module=True))
     return scripts
 
 

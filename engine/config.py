@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from engine import behaviour, languages, placement
+from engine import behaviour, chat, languages, placement
 from engine.conditions import REGISTRY, CompileContext, Condition
 from engine.schedule import Schedule, compile_schedule
 from engine.survey import check_config as check_survey
@@ -317,6 +317,7 @@ class _Compiler:
             if kind == "detectLogin" and "selector" not in interaction and "custom" not in interaction:
                 self.error(path, 'detectLogin needs "selector" (a CSS selector) or "custom" (a window path)')
             check_survey(iid, interaction, kinds, self.error)
+        chat.check_config(self.raw, self.interaction_ref)
 
     def clean(self, path: str) -> bool:
         """Whether the schema found nothing wrong at or below ``path``."""

@@ -22,6 +22,7 @@ class Show:
     sticky: bool = False
     resumed: bool = False
     placement: Mapping[str, Any] | None = None  # engine/placement.py: floating interactions only
+    handoff: Mapping[str, Any] | None = None  # engine/chat.py: a chat handed to a vendor's widget
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class Chat:
     language: str | None
     resumed: bool = False
     placement: Mapping[str, Any] | None = None
+    handoff: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def encode(decision: Decision) -> dict[str, Any]:
             "interactionType": decision.interaction_type, "language": decision.language,
             "queueKey": decision.queue_key, "content": dict(decision.content),
             "sticky": decision.sticky, "resumed": decision.resumed,
-            **_placement(decision.placement),
+            **_placement(decision.placement), **_handoff(decision.handoff),
         }
     if isinstance(decision, Hide):
         return {
@@ -90,7 +92,7 @@ def encode(decision: Decision) -> dict[str, Any]:
         return {
             "type": "chat", "rule": decision.rule, "interaction": decision.interaction,
             "queueKey": decision.queue_key, "language": decision.language, "resumed": decision.resumed,
-            **_placement(decision.placement),
+            **_placement(decision.placement), **_handoff(decision.handoff),
         }
     if isinstance(decision, Control):
         return {
@@ -105,3 +107,7 @@ def encode(decision: Decision) -> dict[str, Any]:
 
 def _placement(placement: Mapping[str, Any] | None) -> dict[str, Any]:
     return {} if placement is None else {"placement": {k: list(v) if isinstance(v, list) else v for k, v in placement.items()}}
+
+
+def _handoff(handoff: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {} if handoff is None else {"handoff": dict(handoff)}

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import audience, behaviour
+from engine import audience, behaviour, chat
 from engine import facts as F
 from engine.conditions.base import CustomResult, SelectorResult, View
 from engine.conditions.visitor import content_engagement
@@ -341,9 +341,10 @@ class Engine:
             self._displayed[shown.rule] = shown
             content = localize(self.config.interactions.get(shown.interaction, {}), shown.language)
             where = self.config.placements.get(shown.interaction)
-            self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True, where))
+            handoff = chat.handoff(self.config.raw, shown.queue_key) if shown.type == "chat" else None
+            self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True, where, handoff))
             if shown.type == "chat":
-                self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True, where))
+                self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True, where, handoff))
 
     def _on_action(self, fact: F.Action) -> int:
         session = self._ensure_session()
@@ -369,6 +370,8 @@ class Engine:
                     self._start_next(shown, fact.next)
         elif fact.action == "chatStarted":
             session.add_status(fact.interaction, rule, "interacted")
+        elif fact.action == "chatFailed" and shown is not None and shown.type == "chat":
+            self._chat_failed(session, shown)
         # Statuses are recorded, but nothing is re-evaluated: closing one interaction must
         # not make another pop up. The next trigger (a tick, a page) reads the statuses.
         return NONE
@@ -718,11 +721,13 @@ class Engine:
         session.add_status(shown.interaction, shown.rule if not shown.manual else None, "exposed")
         self._state_dirty = True
         where = self.config.placements.get(shown.interaction)
-        self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky, placement=where))
+        handoff = chat.handoff(self.config.raw, shown.queue_key) if shown.type == "chat" else None
+        self._emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky,
+                        placement=where, handoff=handoff))
         if shown.sticky:
             session.sticky = [s for s in session.sticky if s["rule"] != shown.rule] + [shown.as_sticky()]
         if shown.type == "chat":
-            self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, placement=where))
+            self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, placement=where, handoff=handoff))
 
     def _hide(self, shown: Displayed, reason: str) -> None:
         self._displayed.pop(shown.rule, None)
@@ -740,6 +745,16 @@ class Engine:
                               shown.queue_key, shown.regular, clicked=True, manual=shown.manual,
                               started_by=shown.started_by)
         self._show(following)
+
+    def _chat_failed(self, session: SessionState, shown: Displayed) -> None:
+        """The vendor's widget never loaded or threw: the chat goes, the config's fallback follows."""
+        self._drop_sticky(session, shown.interaction)
+        self._hide(shown, "chatFailed")
+        name = chat.fallback(self.config.raw)
+        if name is not None and name in self.config.interactions:
+            self._show(Displayed(shown.rule, name, self.config.interactions[name]["type"], shown.language,
+                                 shown.queue_key, shown.regular, clicked=True, manual=shown.manual,
+                                 started_by=shown.started_by))
 
     def _follow_chat(self, chat: Displayed) -> None:
         """A chat that ended: its survey (``after``) follows in the same chain."""

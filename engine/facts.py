@@ -21,7 +21,7 @@ PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
 # selector's text and every string a page pushes to TEXT_LIMIT.
 URL_LIMIT = 4096
 TEXT_LIMIT = 1000
-ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted")
+ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted", "chatFailed")
 
 
 @dataclass(frozen=True, slots=True)

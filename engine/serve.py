@@ -64,6 +64,7 @@ CSP_HEADERS = {"Content-Security-Policy": STRICT_CSP}
 CSP_PATH_HEADERS = {"/playground.html": {"Content-Security-Policy": PLAYGROUND_CSP}}
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
 COLLECT_PATH = f"{ENGAGE_PREFIX}/collect"  # where a collector (`collect=`) answers
+CHAT_PATH = f"{ENGAGE_PREFIX}/chat"  # where the reference chat endpoint (`chat=`) answers
 
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -108,10 +109,12 @@ class _Handler(SimpleHTTPRequestHandler):
         path_headers: Mapping[str, Mapping[str, str]] | None = None,
         immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
         collect: Any = None,
+        chat: Any = None,
         **kwargs: Any,
     ) -> None:
         self.engage_dir = engage_dir
         self.collect = collect
+        self.chat = chat
         self.log_errors = log_errors
         self.extra_headers = dict(headers or {})
         self.path_headers = path_headers or {}
@@ -137,7 +140,17 @@ class _Handler(SimpleHTTPRequestHandler):
         return super().translate_path(path)
 
     def do_POST(self) -> None:
-        """POST /engage/collect goes to the collector's ASGI app (engine/tools/collect.py)."""
+        """POST /engage/collect goes to the collector's ASGI app (engine/tools/collect.py),
+        POST /engage/chat to the reference chat endpoint (engine/tools/chat_endpoint.py)."""
+        if self.chat is not None and self.path.split("?", 1)[0] == CHAT_PATH:
+            status, answer = self.chat.handle(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         if self.collect is None or self.path.split("?", 1)[0] != COLLECT_PATH:
             self.send_error(404)
             return
@@ -244,6 +257,7 @@ def make_server(
     path_headers: Mapping[str, Mapping[str, str]] | None = None,
     immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
     collect: Any = None,
+    chat: Any = None,
 ) -> ThreadingHTTPServer:
     """A server for `site_dir`, with `engage_dir` (if given) answering under /engage/.
 
@@ -264,6 +278,7 @@ def make_server(
         path_headers=path_headers,
         immutable=immutable,
         collect=collect,
+        chat=chat,
     )
     return _Server((host, port), handler)
 
@@ -278,11 +293,12 @@ def start_server(
     path_headers: Mapping[str, Mapping[str, str]] | None = None,
     immutable: tuple[str, ...] = IMMUTABLE_PREFIXES,
     collect: Any = None,
+    chat: Any = None,
 ) -> StaticServer:
     """Serve `site_dir` from a background thread; port 0 picks a free port."""
     server = make_server(
         site_dir, engage_dir, host, port, headers=headers, path_headers=path_headers,
-        immutable=immutable, collect=collect,
+        immutable=immutable, collect=collect, chat=chat,
     )  # fmt: skip
     thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
     thread.start()
@@ -299,9 +315,11 @@ def serve(
     path_headers: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
+    from engine.tools.chat_endpoint import ChatEndpoint
+
     server = make_server(
         site_dir, engage_dir, host, port, log_errors=True, headers=headers,
-        path_headers=path_headers,
+        path_headers=path_headers, chat=ChatEndpoint(),
     )  # fmt: skip
     running = StaticServer(server, None)
     print(f"Serving {site_dir} on {running.url} (Ctrl-C stops)", file=sys.stderr)

@@ -21,6 +21,8 @@
 //    overlap: while one is open, every floating interaction joins its dock, stacked above it
 //    (panels.css orders the sticky window nearest the corner). A submitted survey becomes
 //    a `submitted` action; the engine's `survey` decision raises engage:survey.
+//  * A chat with a provider (data-chat, or the engine's `handoff`) opens the site's own chat
+//    widget instead (web/chat/adapter.js, imported then): no window of ours unless it fails.
 
 import {place} from "./placement.js";
 
@@ -40,11 +42,16 @@ let lostFocus = null;               // {returnTo} when a removal took the focus 
 let uid = 0;
 let stale = null;                   // after an engine restart: ids the new engine has not shown again
 let policy = null;                  // the loader's Trusted Types policy, for DOMPurify
+let chatP = null;                   // web/chat/adapter.js, imported for the first handed-off chat
+let chatTag = null;                 // data-chat on the loader tag: it overrides config chat.provider
+let chatCtx = null;
 
-export function createUI({send, report, policy: ttPolicy}) {
+export function createUI({send, report, policy: ttPolicy, chat, queues}) {
   policy = ttPolicy || null;
+  chatTag = chat || null;
   hooks = {
     report,
+    send,
     closed(id) {
       const d = displayed.get(id);
       if (d) { action(send, "closed", d); hide(id, "closed"); }
@@ -58,6 +65,12 @@ export function createUI({send, report, policy: ttPolicy}) {
       if (d) send({type: "action", now: Date.now(), action: "submitted", interaction: id, rule: d.rule, answers});
     },
   };
+  chatCtx = {send, report, ui: {
+    started: (c) => { const d = displayed.get(c.interaction); if (d) action(send, "chatStarted", d); },
+    ended: (c) => send({type: "push", now: Date.now(), data: {type: "chatEnded", interaction: c.interaction}}),
+    closed: (c) => hooks.closed(c.interaction),
+  }};
+  if (chatTag) chatAdapter().then((m) => m.watch(chatTag, queues, chatCtx)).catch((e) => report(`cannot load web/chat/adapter.js: ${e.message}`));
   const decide = (d) => {
     if (d.type === "show") return showDecision(send, d);
     if (d.type === "chat") return showDecision(send, {interactionType: "chat", content: {type: "chat"}, sticky: true, ...d});
@@ -127,6 +140,8 @@ async function showDecision(send, d) {
     layer("chat", chat);
     ok = emit("chat", chat, true);  // false: the site's chat client took over, no stub
   }
+  const provider = type === "chat" && ok && (chatTag || (d.handoff && d.handoff.provider));
+  if (provider) return handOff(send, d, det, provider);
   if (ok && !(await show(d, type))) return;
   displayed.set(d.interaction, det);
   emit("show", det);
@@ -134,6 +149,26 @@ async function showDecision(send, d) {
   if (d.resumed) return;  // a sticky interaction carried over from the last page: not a new display
   action(send, "shown", det);
   if (type === "chat") action(send, "chatStarted", det);
+}
+
+function chatAdapter() {
+  chatP ||= import(new URL("chat/adapter.js", here).href);
+  return chatP;
+}
+
+// The chat goes to the vendor's widget: it counts as shown now, as started when the vendor
+// says a conversation started. A widget that never loads gives the engine's fallback
+// (`chatFailed`), or the built-in window when the config has none.
+async function handOff(send, d, det, provider) {
+  displayed.set(d.interaction, det);
+  emit("show", det);
+  layer("show", det);
+  if (!d.resumed) action(send, "shown", det);
+  let how = "builtin";
+  try { how = await (await chatAdapter()).handOff(provider, d, chatCtx); } catch (e) { hooks.report(`cannot load web/chat/adapter.js: ${e.message}`); }
+  if (displayed.get(d.interaction) !== det) return;  // gone meanwhile
+  if (how === "fallback") send({type: "action", now: Date.now(), action: "chatFailed", interaction: d.interaction, rule: d.rule});
+  else if (how === "builtin" && (await show(d, "chat")) && !d.resumed) action(send, "chatStarted", det);
 }
 
 function hide(id, reason) {
@@ -261,6 +296,7 @@ async function show(d, type) {
   const parts = body(c, html, n);
   let live = null;
   let announce = "";
+  let stop = null;  // ends a live chat's conversation when its window goes
 
   if (type === "info") {
     let target = null;
@@ -283,9 +319,12 @@ async function show(d, type) {
       live = el("div", {class: "log", role: "log", "aria-live": "polite"});
       box.append(
         el("div", {class: "head"}, title, closeButton(id)),  // not <header>: that would be a second banner landmark
-        live,
-        el("p", {class: "note", text: d.queueKey ? `Queue: ${d.queueKey}` : null}));
+        live);  // no queue line: the queue key is internal, visitors never see it
       announce = c.text || "Connecting you to an agent\u2026";
+      // config chat.endpoint: the window converses (web/chat/window.js)
+      if (d.handoff && d.handoff.endpoint) stop = (await import(new URL("chat/window.js", here).href)).converse(box, live,
+        {endpoint: d.handoff.endpoint, queueKey: d.queueKey ?? null, language: lang, n}, {el, report: hooks.report,
+          ended: () => hooks.send({type: "push", now: Date.now(), data: {type: "chatEnded", interaction: id}})});
     } else if (type === "survey") {
       const m = await import(new URL("survey.js", here).href);
       ({box, live, announce} = m.surveyBox(c, {el, dialog, parts, lang, n, close: closeButton(id),
@@ -306,7 +345,7 @@ async function show(d, type) {
     if (d.placement && d.placement.auto !== false) place(dk, dk.shadowRoot, d.placement, c.title || c.label || "Chat", hooks.report);
   }
 
-  const entry = {host, root, returnTo: null};
+  const entry = {host, root, returnTo: null, stop};
   entries.set(id, entry);
   host.addEventListener("focusin", (e) => {
     if (!host.contains(e.relatedTarget)) entry.returnTo = e.relatedTarget;
@@ -367,6 +406,7 @@ function remove(id) {
   const e = entries.get(id);
   if (!e) return false;
   entries.delete(id);
+  if (e.stop) e.stop();
   const hadFocus = !!e.root.activeElement;
   const parent = e.host.parentElement;
   e.host.remove();

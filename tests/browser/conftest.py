@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from engine.build import build
 from engine.serve import StaticServer, start_server
+from engine.tools.chat_endpoint import ChatEndpoint
 from tests.browser.demo_helpers import DEMO, WEDNESDAY_10, Demo, install_clock
 from tests.browser.reliability_helpers import RECORDER
 
@@ -71,7 +72,7 @@ def site_server(engage_build: Path) -> Iterator[SiteServer]:
     def start(site_dir: Path = PAGES, engage_dir: Path | None = None) -> str:
         key = (Path(site_dir).resolve(), Path(engage_dir or engage_build).resolve())
         if key not in servers:
-            servers[key] = start_server(key[0], key[1])
+            servers[key] = start_server(key[0], key[1], chat=ChatEndpoint())  # POST /engage/chat
         return servers[key].url
 
     yield start

@@ -32,6 +32,7 @@ from engine.serve import (
     build_demo,
     start_server,
 )
+from engine.tools.chat_endpoint import ChatEndpoint
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,7 @@ def csp_site_url(playground_site: Path) -> Iterator[str]:
         playground_site / "engage",
         headers=CSP_HEADERS,
         path_headers=CSP_PATH_HEADERS,
+        chat=ChatEndpoint(),  # as `engine serve --csp` answers POST /engage/chat
     )
     yield server.url
     server.stop()

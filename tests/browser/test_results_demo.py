@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from engine.engine import _bucket
 from engine.serve import start_server
 from engine.tools import report, store
+from engine.tools.chat_endpoint import ChatEndpoint
 from engine.tools.collect import Collector, create_app
 from tests.browser.demo_helpers import DEMO, Demo
 from tests.browser.test_controls_demo import NOTHING_STORED, STORAGE, visitor_state
@@ -80,7 +81,7 @@ def collect_site(tmp_path_factory: pytest.TempPathFactory, demo_engage: Path, sw
         page.write_text(text.replace('<script src="/engage/loader.js"', '<script src="/engage/loader.js" data-collect="/engage/collect"'), encoding="utf-8")
     db = f"sqlite:///{root / 'events.db'}"
     switch.app.db_url = db
-    server = start_server(site, demo_engage, collect=switch)
+    server = start_server(site, demo_engage, collect=switch, chat=ChatEndpoint())  # as `engine serve` answers /engage/chat
     yield server.url, db
     server.stop()
 

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
 from engine.serve import STRICT_CSP, start_server
+from engine.tools.chat_endpoint import ChatEndpoint
 from tests.browser.reliability_helpers import INIT, RECORDER, REPO, Host, HostSite
 
 pytestmark = pytest.mark.browser
@@ -198,10 +199,10 @@ def test_markup_in_config_and_pushes_never_runs(hosts: Callable[..., Host], base
     expect(panel.get_by_role("button", name=ATTR)).to_be_visible()
     # button
     expect(host.host("x-button").get_by_role("button", name=IMG + SCRIPT)).to_be_visible()
-    # chat: title and queue key as text; the event carries the string unchanged
+    # chat: the title as text; the queue key is internal, never shown; the event carries it unchanged
     assert chat["queueKey"] == ATTR + IMG
     chat_text = shadow_text(host, "x-chat")
-    assert SVG + STYLE in chat_text and f"Queue: {ATTR}{IMG}" in chat_text
+    assert SVG + STYLE in chat_text and "Queue" not in chat_text and IMG not in chat_text
     # attributes: the rule name and the language are attribute values, nothing more
     expect(panel).to_have_attribute("data-engage-rule", ATTR)
     assert panel.evaluate("h => h.shadowRoot.querySelector('[lang]').getAttribute('lang')") == ATTR
@@ -234,7 +235,7 @@ def test_markup_in_config_and_pushes_never_runs(hosts: Callable[..., Host], base
     RECORDER.record("inject:button", f"label shown literally{tail}", attempts=1)
     RECORDER.record(
         "inject:chat",
-        f"title and `Queue: ...` shown literally; engage:chat queueKey unchanged{tail}",
+        f"title shown literally, queue key not shown; engage:chat queueKey unchanged{tail}",
         attempts=2,
     )
     RECORDER.record(
@@ -277,7 +278,7 @@ FORBIDDEN = [
 
 def test_loader_and_web_modules_have_no_eval_or_html_sinks() -> None:
     RECORDER.attempt("inject:no-eval")
-    files = [REPO / "loader.js", *sorted((REPO / "web").glob("*.js"))]
+    files = [REPO / "loader.js", *sorted((REPO / "web").rglob("*.js"))]  # web/chat/ too
     found = []
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -296,7 +297,8 @@ def test_loader_and_web_modules_have_no_eval_or_html_sinks() -> None:
 
 @pytest.fixture(scope="module")
 def strict_demo(demo_site: Path, demo_engage: Path) -> Iterator[str]:
-    server = start_server(demo_site, demo_engage, headers={"Content-Security-Policy": STRICT_CSP})
+    server = start_server(demo_site, demo_engage, headers={"Content-Security-Policy": STRICT_CSP},
+                          chat=ChatEndpoint())  # as `python -m engine serve --csp` answers POST /engage/chat
     yield server.url
     server.stop()
 

@@ -1,0 +1,26 @@
+/** LiveChat Chat Widget. Reference: https://platform.text.com/docs/extending-chat-widget/javascript-api
+ * open: LiveChatWidget.call('maximize'); routing: LiveChatWidget.call('set_session_variables',
+ * routing.sessionVariables) (the group is chosen at load with __lc.group); locale: none;
+ * events: on('new_event') started, on('visibility_changed') to "minimized" closed;
+ * availability: on('availability_changed') and get('state').availability. Loaded: get() works
+ * (before load the snippet's get throws). */
+/** @type {import("./adapter.js").ChatAdapter} */
+export default {
+  name: "livechat",
+  reference: "https://platform.text.com/docs/extending-chat-widget/javascript-api",
+  endsOnClose: true,
+  ready(w) {
+    try { return !!w.LiveChatWidget && !!w.LiveChatWidget.get("state"); } catch { return false; }
+  },
+  listen(w, on) {
+    const lc = w.LiveChatWidget;
+    lc.on("new_event", on.started);
+    lc.on("visibility_changed", (data) => { if (data && data.visibility === "minimized") on.closed(); });
+    lc.on("availability_changed", (data) => on.availability(!!data && data.availability === "online"));
+    on.availability(lc.get("state").availability === "online");
+  },
+  open(w, {routing}) {
+    if (routing.sessionVariables) w.LiveChatWidget.call("set_session_variables", routing.sessionVariables);
+    w.LiveChatWidget.call("maximize");
+  },
+};

@@ -1,0 +1,30 @@
+/** tawk.to widget. Reference: https://developer.tawk.to/jsapi/
+ * open: Tawk_API.maximize(); routing: Tawk_API.addTags(routing.tags, callback); locale: none;
+ * events: Tawk_API.onChatStarted started, onChatEnded ended, onChatMinimized closed;
+ * availability: Tawk_API.onStatusChange(status) and getStatus() ("online", "away", "offline").
+ * The site's own callbacks on Tawk_API are kept: ours run after them. */
+/** @type {import("./adapter.js").ChatAdapter} */
+function chain(api, name, fn) {
+  const before = api[name];
+  api[name] = function (...args) {
+    if (typeof before === "function") before.apply(this, args);
+    fn(...args);
+  };
+}
+export default {
+  name: "tawk",
+  reference: "https://developer.tawk.to/jsapi/",
+  ready: (w) => !!w.Tawk_API && typeof w.Tawk_API.maximize === "function",
+  listen(w, on) {
+    const api = w.Tawk_API;
+    chain(api, "onChatStarted", on.started);
+    chain(api, "onChatEnded", on.ended);
+    chain(api, "onChatMinimized", on.closed);
+    chain(api, "onStatusChange", (status) => on.availability(status === "online"));
+    if (typeof api.getStatus === "function") on.availability(api.getStatus() === "online");
+  },
+  open(w, {routing}) {
+    if (Array.isArray(routing.tags)) w.Tawk_API.addTags(routing.tags, () => {});
+    w.Tawk_API.maximize();
+  },
+};

@@ -1,0 +1,72 @@
+// engage built-in chat window, live (docs/chat.md, "The built-in window"): where the config
+// sets `chat.endpoint` and no provider, the chat window gets an input and converses through
+// that same-origin endpoint's JSON protocol (start, send, poll, end). web/ui.js imports this
+// module only then. Agents' replies land in the window's log (role="log", announced politely).
+
+const POLL_MS = 1500;
+
+/**
+ * Make `box` a live conversation.
+ * @param {HTMLElement} box   the chat dialog
+ * @param {HTMLElement} log   its role="log" element
+ * @param {{endpoint: string, queueKey: string|null, language: string|null, n: number}} chat
+ * @param {{el: Function, report: Function, ended: () => void}} ui
+ * @returns {() => void} stops polling and ends the conversation (the window was closed)
+ */
+export function converse(box, log, chat, ui) {
+  const url = new URL(chat.endpoint, document.baseURI);
+  if (url.origin !== location.origin) {
+    ui.report(`chat.endpoint ${url.href} is not on this site's origin; the chat window cannot converse`);
+    return () => {};
+  }
+  let conversation = null, after = 0, timer = null, stopped = false, failed = false;
+  const post = (op, body) => fetch(url, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({op, conversation, ...body})}).then((r) => r.json().then((j) => {
+    if (!r.ok) throw new Error(j && j.error || `HTTP ${r.status}`);
+    return j;
+  }));
+  const fail = (e) => {
+    if (failed || stopped) return;
+    failed = true;
+    ui.report(`the chat endpoint ${url.pathname} failed (${e.message}); the chat window cannot converse`);
+    log.append(ui.el("p", {class: "msg system", text: "The chat is not available right now. Please try again later."}));
+    input.disabled = true;
+    send.disabled = true;
+  };
+
+  const id = `m${chat.n}`;
+  const input = ui.el("input", {type: "text", id, class: "input", autocomplete: "off", maxlength: "2000"});
+  const send = ui.el("button", {type: "submit", class: "btn primary"});
+  send.textContent = "Send";
+  const form = ui.el("form", {class: "compose"}, ui.el("label", {for: id, class: "sr-only", text: "Message"}), input, send);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text || !conversation) return;
+    input.value = "";
+    post("send", {text}).then(poll, fail);
+  });
+  box.append(form);
+
+  function show(m) {
+    const who = m.from === "visitor" ? "You" : m.from === "agent" ? "Agent" : "Assistant";
+    log.append(ui.el("p", {class: `msg ${m.from}`}, ui.el("span", {class: "from", text: `${who}: `}), m.text));
+  }
+  function poll() {
+    clearTimeout(timer);
+    if (stopped || failed) return;
+    post("poll", {after}).then((r) => {
+      for (const m of r.messages || []) { after = Math.max(after, m.id); show(m); }
+      if (r.ended) { stopped = true; ui.ended(); return; }
+      timer = setTimeout(poll, POLL_MS);
+    }, fail);
+  }
+  post("start", {queueKey: chat.queueKey, language: chat.language}).then((r) => { conversation = r.conversation; poll(); }, fail);
+
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    if (conversation && !failed) post("end", {}).catch(() => { /* the window is gone already */ });
+  };
+}
