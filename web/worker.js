@@ -11,7 +11,7 @@
 // normally and, where it can, stores a snapshot for the next visit.
 
 // engine/build.py replaces this with the build manifest (file names, sha256, lockfile).
-const MANIFEST = /*@engage-manifest*/ null;
+const MANIFEST = /** @type {any} */ (/*@engage-manifest*/ null);
 
 const PROTOCOL = 1;
 const SNAPSHOT_CACHE = "engage-runtime";
@@ -111,7 +111,7 @@ async function whyRefused(url, error, integrity) {
 // Fetches of the zips get their sha256 as subresource integrity.
 function watchBoot() {
   const realFetch = self.fetch;
-  const realInstantiate = WebAssembly.instantiate;
+  const realInstantiate = /** @type {(...args: any[]) => Promise<any>} */ (WebAssembly.instantiate);
   const realStreaming = WebAssembly.instantiateStreaming;
   let reject;
   const failure = new Promise((_, r) => (reject = r));
@@ -134,13 +134,13 @@ function watchBoot() {
     reject(new BootError(`could not instantiate pyodide.asm.wasm: ${error.message}`));
     return error;
   };
-  WebAssembly.instantiate = async (...args) => {
+  WebAssembly.instantiate = /** @type {any} */ (async (/** @type {any[]} */ ...args) => {
     try {
       return await realInstantiate.apply(WebAssembly, args);
     } catch (error) {
       throw instantiateFailed(error);
     }
-  };
+  });
   if (realStreaming) {
     WebAssembly.instantiateStreaming = async (source, imports) => {
       try {
