@@ -25,7 +25,7 @@
 import {place} from "./placement.js";
 
 // The real Promise even where a page script replaced window.Promise.
-const Promise = (async () => {})().constructor;
+const Promise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
 
 const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
@@ -58,7 +58,7 @@ export function createUI({send, report, policy: ttPolicy}) {
       if (d) send({type: "action", now: Date.now(), action: "submitted", interaction: id, rule: d.rule, answers});
     },
   };
-  const decide = (d) => {
+  const decide = (/** @type {Decision} */ d) => {
     if (d.type === "show") return showDecision(send, d);
     if (d.type === "chat") return showDecision(send, {interactionType: "chat", content: {type: "chat"}, sticky: true, ...d});
     if (d.type === "hide") return hide(d.interaction, d.reason);
@@ -107,7 +107,6 @@ function action(send, kind, d, next) {
   const f = {type: "action", now: Date.now(), action: kind, interaction: d.interaction, rule: d.rule};
   if (next) f.next = next;
   send(f);
-  if (kind === "shown") return;
   const name = kind === "chatStarted" ? "chat_started" : kind, det = {rule: d.rule, interaction: d.interaction, next: next || null};
   emit(name, det);  // engage:clicked, engage:closed, engage:chat_started (web/collect.js counts them)
   layer(name, det);
@@ -132,7 +131,6 @@ async function showDecision(send, d) {
   emit("show", det);
   layer("show", det);
   if (d.resumed) return;  // a sticky interaction carried over from the last page: not a new display
-  action(send, "shown", det);
   if (type === "chat") action(send, "chatStarted", det);
 }
 
@@ -149,7 +147,7 @@ function hide(id, reason) {
 function stylesheet() {
   sheetP ||= fetch(new URL("panels.css", here))
     .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.text(); })
-    .then((css) => (typeof CSSStyleSheet === "function" && "replace" in CSSStyleSheet.prototype
+    .then((css) => /** @type {any} */ (typeof CSSStyleSheet === "function" && "replace" in CSSStyleSheet.prototype
       ? new CSSStyleSheet().replace(css) : css))
     .catch((e) => { hooks.report(`cannot load panels.css (${e.message}); nothing is shown without it`); return null; });
   return sheetP;
@@ -238,6 +236,7 @@ function body(c, html, n) {
   return {title, text, extra};
 }
 
+/** @param {string} cls @param {{title: any, text?: any}} parts @param {string} lang @param {string} [label] */
 function dialog(cls, {title, text}, lang, label) {
   return el("section", {class: `engage ${cls}`, role: "dialog", "aria-modal": "false", lang,
     "aria-labelledby": title ? title.id : text ? text.id : null,
