@@ -99,6 +99,18 @@ interface OutputMessage {
   trace: object | null;
 }
 
+interface ProbeMessage {
+  v: 1;
+  kind: "probe";
+  rule: string;
+}
+
+interface BootedMessage {
+  v: 1;
+  kind: "booted";
+  boot?: object;
+}
+
 interface FatalMessage {
   v: 1;
   kind: "fatal";

@@ -78,6 +78,7 @@ def test_the_shells_types_name_the_schemas_fields() -> None:
     """types/protocol.d.ts declares each message and decision with the schema's fields."""
     text = (REPO / "types" / "protocol.d.ts").read_text(encoding="utf-8")
     for name, interface in [("init", "InitMessage"), ("facts", "FactsMessage"), ("output", "OutputMessage"), ("fatal", "FatalMessage"),
+                            ("probe", "ProbeMessage"), ("booted", "BootedMessage"),
                             ("watch", "Watch"), ("decision.show", "ShowDecision"), ("decision.hide", "HideDecision"),
                             ("decision.chat", "ChatDecision"), ("decision.control", "ControlDecision"),
                             ("decision.survey", "SurveyDecision"), ("decision.error", "ErrorDecision")]:
