@@ -298,7 +298,7 @@ function avoidBoxes(p, view) {
   for (const sel of p.avoid || []) {
     /** @type {ArrayLike<Element> & {forEach(f: (e: Element) => void): void}} */
     let list = [];
-    try { list = document.querySelectorAll(sel); } catch (e) {
+    try { list = document.querySelectorAll(sel); } catch (/** @type {any} */ e) {
       if (!bad.has(sel)) { bad.add(sel); report(`placement: the browser rejects the avoid selector ${JSON.stringify(sel)} (${e.message})`); }
     }
     list.forEach(add);

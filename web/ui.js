@@ -186,7 +186,7 @@ async function sanitize(html) {
       FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "dialog"],
       FORBID_ATTR: ["style"],
     });
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     hooks.report(`cannot sanitise html content, left out: ${e.message}`);
     return null;
   }

@@ -122,7 +122,7 @@ function watchBoot() {
     let response;
     try {
       response = await realFetch(input, integrity ? { ...init, integrity } : init);
-    } catch (error) {
+    } catch (/** @type {any} */ error) {
       reject(new BootError(`could not load ${url} (${integrity ? await whyRefused(url, error, integrity) : error.message})`));
       throw error;
     }
@@ -177,7 +177,7 @@ function checkWebAssemblyAllowed() {
   }
   try {
     new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     throw new BootError(
       "WebAssembly is blocked by the Content-Security-Policy sent with worker.js; add " +
         `'wasm-unsafe-eval' to its script-src (${error.message})`,
@@ -215,7 +215,7 @@ async function storeSnapshot(cache, bytes) {
       if (request.url !== snapshotKey()) await cache.delete(request);
     }
     await cache.put(snapshotKey(), new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     console.warn(`[engage] could not keep the engine snapshot for the next visit: ${error.message}`);
   }
 }
