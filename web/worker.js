@@ -11,7 +11,8 @@
 // normally and, where it can, stores a snapshot for the next visit.
 
 // engine/build.py replaces this with the build manifest (file names, sha256, lockfile).
-const MANIFEST = /** @type {any} */ (/*@engage-manifest*/ null);
+/** @type {any} */
+const MANIFEST = /*@engage-manifest*/ null;
 
 const PROTOCOL = 1;
 const SNAPSHOT_CACHE = "engage-runtime";
