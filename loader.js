@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   // The real Promise even where a page script replaced window.Promise (an async function returns one).
-  var Promise = (async function () {})().constructor;
+  var Promise = /** @type {PromiseConstructor} */ ((async function () {})().constructor);
   var W = window, D = document, KEY = "engage:state";
   var STATE_TTL_MS = 90 * 864e5;   // the engine ends idle sessions (30 min) itself; visitor state lives 90 days
   var BOOT_TIMEOUT_MS = 20000;     // no `booted` by then (real time): give up. data-boot-timeout="SECONDS" overrides
@@ -13,7 +13,7 @@
   var ANSWER_MS = 10000;           // a message unanswered this long (real time): the worker is gone. data-answer-timeout overrides
   var PENDING = "engage:pending";  // sessionStorage: facts the engine had not applied when the page was left
 
-  var script = D.currentScript || D.querySelector('script[src*="loader.js"]');
+  var script = /** @type {HTMLScriptElement} */ (D.currentScript || D.querySelector('script[src*="loader.js"]'));
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
@@ -65,10 +65,11 @@
     queue = []; waiters = []; inflight = null;
   }
   function guard(fn) {
-    return function () { try { return fn.apply(this, arguments); } catch (e) { report("internal error: " + msgOf(e)); } };
+    return /** @this {any} */ function () { try { return fn.apply(this, arguments); } catch (e) { report("internal error: " + msgOf(e)); } };
   }
   // Real time: page.clock (tests) fakes Date, timers and performance, not the document timeline.
-  function realNow() { return D.timeline && D.timeline.currentTime; }
+  /** @returns {number | null} */
+  function realNow() { return D.timeline && /** @type {number | null} */ (D.timeline.currentTime); }
   // The worker died after it had answered (a fatal, an error, no answer within ANSWER_MS):
   // start a new one once, from the last state, replaying what it had not answered; what it
   // does not show again is taken down. A second time is final.
@@ -183,7 +184,7 @@
   }
   function pending() {
     try {
-      var o = JSON.parse(sessionStorage.getItem(PENDING));
+      var o = JSON.parse(/** @type {string} */ (sessionStorage.getItem(PENDING)));
       sessionStorage.removeItem(PENDING);
       return o && Array.isArray(o.facts) && Date.now() - o.savedAt < 18e5 ? o.facts.filter(function (f) { return f && typeof f.type === "string"; }) : [];
     } catch (e) { return []; }
@@ -293,10 +294,10 @@
     var src = attr("data-config"), el = D.getElementById("engage-config");
     var url = src && new URL(src, D.baseURI).href, what = src ? "config " + url : "the #engage-config script";
     if (!src && !el) throw new Error("no config: give the loader script data-config=\"URL\" or add <script type=\"application/json\" id=\"engage-config\">");
-    return (src ? fetch(url, {credentials: "same-origin"}).then(function (r) {
+    return (src ? fetch(/** @type {string} */ (url), {credentials: "same-origin"}).then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.text();
-    }).catch(function (e) { throw new Error(what + " could not be loaded: " + msgOf(e)); }) : Promise.resolve(el.textContent))
+    }).catch(function (e) { throw new Error(what + " could not be loaded: " + msgOf(e)); }) : Promise.resolve(/** @type {HTMLElement} */ (el).textContent))
       .then(function (text) {
         var cfg;
         try { cfg = JSON.parse(text); } catch (e) {
@@ -325,7 +326,7 @@
   // browser can say so.
   function seed() {
     var c = W.crypto, a = c && c.getRandomValues ? c.getRandomValues(new Uint32Array(4)) : [Math.random() * 4294967296];
-    return [].map.call(a, function (n) { return (n >>> 0).toString(36); }).join("") + Date.now().toString(36);
+    return [].map.call(a, function (/** @type {number} */ n) { return (n >>> 0).toString(36); }).join("") + Date.now().toString(36);
   }
   function launch(facts, gate) {
     var url = new URL("web/worker.js", script.src).href, w;
@@ -351,7 +352,7 @@
     }));
   }
   function start(loaded) {
-    var nav = performance.getEntriesByType("navigation")[0], dev = loaded[2];
+    var nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType("navigation")[0]), dev = loaded[2];
     if (dead) return;
     cfg = loaded[0];
     obs = loaded[1].createObserver({send: send, report: report, guard: guard, config: cfg});
@@ -377,7 +378,7 @@
     // From here to the worker's first message (config, observe.js, signals.js, Pyodide): bootLimit, real time.
     bootLimit = Number(attr("data-boot-timeout")) * 1000 || BOOT_TIMEOUT_MS;
     var t0 = realNow(), late = guard(function () {
-      var spent = t0 == null || realNow() == null ? bootLimit : realNow() - t0;
+      var spent = t0 == null || realNow() == null ? bootLimit : /** @type {number} */ (realNow()) - t0;
       if (booted || dead) return;
       if (spent < bootLimit) return setTimeout(late, bootLimit - spent);
       fail("the engine did not start within " + bootLimit / 1000 + " s" + (worker ? "" : " (the config or web/observe.js did not load)"));
@@ -393,7 +394,7 @@
   }
 
   guard(function () {
-    var prior = W.engage;
+    var prior = /** @type {any} */ (W.engage);
     if (prior && !Array.isArray(prior)) {
       if (typeof prior.evaluate === "function") return console.warn("[engage] loader.js is included twice; the second copy does nothing");
       return fail("window.engage is already used by something else on this page; the engine does not start");

@@ -148,11 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ("collect", "report"):
         from engine.tools import collect, report
 
-        return (collect if args[0] == "collect" else report).main(args[1:])
+        code: int = (collect if args[0] == "collect" else report).main(args[1:])
+        return code
     if args and args[0] in ("build", "serve"):
         from engine import build, serve
 
-        return (build if args[0] == "build" else serve).main(args[1:])
+        code = (build if args[0] == "build" else serve).main(args[1:])
+        return code
     parsed = parser.parse_args(args)
     if parsed.command == "validate":
         return validate(parsed.files, sys.stdout)

@@ -18,6 +18,7 @@ from engine.decisions import encode
 from engine.engine import Engine
 from engine.trace import TraceEncoder
 from engine.validation import ConfigError
+from engine.vocabulary import ErrorCode
 
 PROTOCOL = 1
 # made once: json.dumps with options builds a new encoder per call, a third of an idle message
@@ -97,7 +98,7 @@ def _config_failed(problems: list[tuple[str, str]]) -> dict[str, Any]:
     listed = "; ".join(f"{path}: {msg}" if path else msg for path, msg in problems)
     count = len(problems)
     error = {
-        "type": "error", "code": "config.invalid",
+        "type": "error", "code": ErrorCode.CONFIG_INVALID,
         "message": f"config rejected, nothing will be shown ({count} problem{'s' if count != 1 else ''}): {listed}",
         "path": problems[0][0] or None,
         "problems": [{"path": p, "message": m} for p, m in problems],

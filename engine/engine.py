@@ -65,6 +65,7 @@ from engine.state import (
 from engine.survey import STICKY, check_answers
 from engine.trace import RuleTrace, Trace, test_rule
 from engine.validation import suggest
+from engine.vocabulary import EngagementStatus, ErrorCode, HideReason, RuleStatus
 
 # Evaluation modes, in increasing strength: a batch runs the strongest one it needs.
 NONE, TICK, RECHECK, NAVIGATION = 0, 1, 2, 3
@@ -150,7 +151,7 @@ class Engine:
         self._trace: Trace | None = None
         self._trace_memo: dict[int, RuleTrace] | None = None
         # rule index -> what the last evaluation did with it, for the trace
-        self._statuses: dict[int, str] = {}
+        self._statuses: dict[int, RuleStatus] = {}
         self._login_changed = False
         # the page view's referrer and the browser's languages (engine.audience)
         self._referrer = ""
@@ -167,7 +168,7 @@ class Engine:
         cause = ""
         for fact in batch:
             if isinstance(fact, F.FactError):
-                self._error("fact.invalid", str(fact))
+                self._error(ErrorCode.FACT_INVALID, str(fact))
                 continue
             fact_mode = self._apply(fact)
             if fact_mode >= mode and fact_mode:
@@ -233,7 +234,7 @@ class Engine:
                 for path, result in fact.results.items():
                     if result.error and f"custom:{path}" not in self._reported:
                         self._reported.add(f"custom:{path}")
-                        self._error("custom.failed", f'custom path "{path}" failed: {result.error}; it counts as false', path)
+                        self._error(ErrorCode.CUSTOM_FAILED, f'custom path "{path}" failed: {result.error}; it counts as false', path)
                 return NONE
             case F.Device():
                 # The loader sends what it knows at boot and again when the high-entropy
@@ -351,25 +352,25 @@ class Engine:
         shown = self._find_displayed(fact.rule, fact.interaction)
         rule = shown.rule if shown else (fact.rule or None)
         if fact.action == "closed":
-            session.add_status(fact.interaction, rule, "declined")
+            session.add_status(fact.interaction, rule, EngagementStatus.DECLINED)
             if shown is not None:
                 del self._displayed[shown.rule]
                 self._page.declined.add(shown.rule)
                 self._drop_sticky(session, shown.interaction)
-                self._emit(Hide(shown.rule, shown.interaction, shown.type, "closed"))
+                self._emit(Hide(shown.rule, shown.interaction, shown.type, HideReason.CLOSED))
                 self._follow_chat(shown)
         elif fact.action == "submitted":
             self._on_submitted(fact, shown, rule)
         elif fact.action == "clicked":
-            session.add_status(fact.interaction, rule, "clicked")
+            session.add_status(fact.interaction, rule, EngagementStatus.CLICKED)
             if content_engagement(self.config.interactions, fact.interaction):
-                session.add_status(fact.interaction, rule, "interacted")
+                session.add_status(fact.interaction, rule, EngagementStatus.INTERACTED)
             if shown is not None:
                 shown.clicked = True
                 if fact.next:
                     self._start_next(shown, fact.next)
         elif fact.action == "chatStarted":
-            session.add_status(fact.interaction, rule, "interacted")
+            session.add_status(fact.interaction, rule, EngagementStatus.INTERACTED)
         elif fact.action == "chatFailed" and shown is not None and shown.type == "chat":
             self._chat_failed(session, shown)
         # Statuses are recorded, but nothing is re-evaluated: closing one interaction must
@@ -395,7 +396,7 @@ class Engine:
         outcome = behaviour.on_push(session.behaviour, self.config, data, self._now)
         if outcome.error is not None:
             field_path, message = outcome.error
-            self._error("push.invalid", f"engage.push({kind or 'no type'}): {message}; the push was ignored", field_path)
+            self._error(ErrorCode.PUSH_INVALID, f"engage.push({kind or 'no type'}): {message}; the push was ignored", field_path)
             return NONE
         if outcome.changed:
             self._state_dirty = True
@@ -453,7 +454,7 @@ class Engine:
             state, warning = session_from_json(self._stored_session, self._now)
             self._stored_session = None
             if warning:
-                self._error("state.discarded", warning)
+                self._error(ErrorCode.STATE_DISCARDED, warning)
             if state is None:
                 state = SessionState(started_at=self._now, last_seen_at=self._now)
                 self._visible_ms_site = 0
@@ -466,7 +467,7 @@ class Engine:
             state, warning = visitor_from_json(self._stored_visitor, self._now)
             self._stored_visitor = None
             if warning:
-                self._error("state.discarded", warning)
+                self._error(ErrorCode.STATE_DISCARDED, warning)
             if state is None:
                 seed = f"{self._visitor_seed}:{self._now}".encode()
                 state = VisitorState(hashlib.sha256(seed).hexdigest()[:16], self._now, self._now)
@@ -581,14 +582,14 @@ class Engine:
             if shown is not None:
                 self._statuses[rule.index] = self._shown_status(shown)
             elif self._capped(rule):
-                self._statuses[rule.index] = "capped"
+                self._statuses[rule.index] = RuleStatus.CAPPED
             elif rule.name in self._page.declined:
                 # Closed in this page view: not shown again, for any kind of rule.
-                self._statuses[rule.index] = "declined"
+                self._statuses[rule.index] = RuleStatus.DECLINED
             else:
                 self._statuses[rule.index] = self._display_rule(rule)
         elif shown is not None and self._removable(shown, mode):
-            self._hide(shown, "navigation" if mode == NAVIGATION else "ruleStoppedMatching")
+            self._hide(shown, HideReason.NAVIGATION if mode == NAVIGATION else HideReason.RULE_STOPPED_MATCHING)
 
     def _evaluate_regular(self, tested: Callable[[Rule], RuleTrace], mode: int, view: View) -> None:
         # Invariant 3a: a sticky interaction is not the regular display.
@@ -601,10 +602,10 @@ class Engine:
                     self._statuses[winner.index] = self._shown_status(current)
                     self._mark_suppressed(tested, winner, mode)
                     return
-                self._hide(current, "navigation")
+                self._hide(current, HideReason.NAVIGATION)
                 current = None
             elif own is not None and (own.monitored or mode == RECHECK) and not tested(own).matched:
-                self._hide(current, "ruleStoppedMatching")
+                self._hide(current, HideReason.RULE_STOPPED_MATCHING)
                 current = None
         if current is None:
             winner = self._select(tested)
@@ -631,7 +632,7 @@ class Engine:
             if rule is displayed:
                 continue
             if self._capped(rule):
-                self._statuses[rule.index] = "capped"
+                self._statuses[rule.index] = RuleStatus.CAPPED
             else:
                 tested(rule)
 
@@ -639,11 +640,11 @@ class Engine:
         """The first matching eligible regular rule (invariants 2 and 6)."""
         for rule in self.config.regular:
             if self._capped(rule):
-                self._statuses[rule.index] = "capped"
+                self._statuses[rule.index] = RuleStatus.CAPPED
                 continue
             if tested(rule).matched:
                 if rule.name in self._page.declined:
-                    self._statuses[rule.index] = "declined"
+                    self._statuses[rule.index] = RuleStatus.DECLINED
                     return None
                 return rule
         return None
@@ -679,29 +680,29 @@ class Engine:
         resolved = resolve(outcome, self._now, self.config.schedules, self._queues)
         return choose_language(resolved, self._languages, self.config.interactions)
 
-    def _display_rule(self, rule: Rule) -> str:
+    def _display_rule(self, rule: Rule) -> RuleStatus:
         start, language, queue_key = self._resolve(rule.outcome)
         interaction = self.config.interactions[start]
         if interaction["type"] == "detectLogin":
-            return "matched"
+            return RuleStatus.MATCHED
         visitor = self._count_display(rule)
         if rule.control_group and _bucket(visitor.visitor_id, rule.name) < rule.control_group:
             self._emit(Control(rule.name, start, interaction["type"], language, queue_key))
             # Held like a display, so it is neither raised again nor replaced by a lower rule.
             self._displayed[rule.name] = Displayed(rule.name, start, interaction["type"], language, queue_key,
                                                    regular=not rule.always_evaluate, control=True, started_by=start)
-            return "control"
+            return RuleStatus.CONTROL
         shown = Displayed(rule.name, start, interaction["type"], language, queue_key,
                           regular=not rule.always_evaluate, started_by=start)
         self._show(shown)
         return self._shown_status(shown)
 
-    def _shown_status(self, shown: Displayed) -> str:
+    def _shown_status(self, shown: Displayed) -> RuleStatus:
         """The trace status of a displayed rule: what the visitor sees of it now."""
         if shown.control:
-            return "control"
+            return RuleStatus.CONTROL
         # A display decided in a hidden tab waits for the visitor to come back.
-        return "shown" if self._visible else "waiting"
+        return RuleStatus.SHOWN if self._visible else RuleStatus.WAITING
 
     def _count_display(self, rule: Rule) -> VisitorState:
         """A display of a rule's outcome, for the session and visitor frequency caps."""
@@ -718,7 +719,7 @@ class Engine:
         content = localize(self.config.interactions[shown.interaction], shown.language)
         shown.sticky = shown.type in STICKY
         self._displayed[shown.rule] = shown
-        session.add_status(shown.interaction, shown.rule if not shown.manual else None, "exposed")
+        session.add_status(shown.interaction, shown.rule if not shown.manual else None, EngagementStatus.EXPOSED)
         self._state_dirty = True
         where = self.config.placements.get(shown.interaction)
         handoff = chat.handoff(self.config.raw, shown.queue_key) if shown.type == "chat" else None
@@ -729,16 +730,16 @@ class Engine:
         if shown.type == "chat":
             self._emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, placement=where, handoff=handoff))
 
-    def _hide(self, shown: Displayed, reason: str) -> None:
+    def _hide(self, shown: Displayed, reason: HideReason) -> None:
         self._displayed.pop(shown.rule, None)
         if not shown.control:
             self._emit(Hide(shown.rule, shown.interaction, shown.type, reason))
 
     def _start_next(self, shown: Displayed, next_id: str) -> None:
         if next_id not in self.config.interactions:
-            self._error("action.invalid", f'interaction "{next_id}" does not exist', "next")
+            self._error(ErrorCode.ACTION_INVALID, f'interaction "{next_id}" does not exist', "next")
             return
-        self._hide(shown, "next")
+        self._hide(shown, HideReason.NEXT)
         if any(d.sticky and d.interaction == next_id for d in self._displayed.values()):
             return  # that chat is already open (started by another rule): no second window
         following = Displayed(shown.rule, next_id, self.config.interactions[next_id]["type"], shown.language,
@@ -749,7 +750,7 @@ class Engine:
     def _chat_failed(self, session: SessionState, shown: Displayed) -> None:
         """The vendor's widget never loaded or threw: the chat goes, the config's fallback follows."""
         self._drop_sticky(session, shown.interaction)
-        self._hide(shown, "chatFailed")
+        self._hide(shown, HideReason.CHAT_FAILED)
         name = chat.fallback(self.config.raw)
         if name is not None and name in self.config.interactions:
             self._show(Displayed(shown.rule, name, self.config.interactions[name]["type"], shown.language,
@@ -771,25 +772,25 @@ class Engine:
                 continue
             del self._displayed[shown.rule]
             self._drop_sticky(session, shown.interaction)
-            self._emit(Hide(shown.rule, shown.interaction, shown.type, "chatEnded"))
+            self._emit(Hide(shown.rule, shown.interaction, shown.type, HideReason.CHAT_ENDED))
             self._follow_chat(shown)
 
     def _on_submitted(self, fact: F.Action, shown: Displayed | None, rule: str | None) -> None:
         survey = self.config.interactions.get(fact.interaction, {})
         if survey.get("type") != "survey":
-            self._error("action.invalid", f'interaction "{fact.interaction}" is not a survey; only surveys are submitted', "interaction")
+            self._error(ErrorCode.ACTION_INVALID, f'interaction "{fact.interaction}" is not a survey; only surveys are submitted', "interaction")
             return
         answers, problems = check_answers(survey, fact.answers or {})
         if problems:
-            self._error("survey.invalid", f'survey "{fact.interaction}": {"; ".join(problems)}; those answers were left out', "answers")
+            self._error(ErrorCode.SURVEY_INVALID, f'survey "{fact.interaction}": {"; ".join(problems)}; those answers were left out', "answers")
         session = self._ensure_session()
-        session.add_status(fact.interaction, rule, "clicked")
-        session.add_status(fact.interaction, rule, "interacted")
+        session.add_status(fact.interaction, rule, EngagementStatus.CLICKED)
+        session.add_status(fact.interaction, rule, EngagementStatus.INTERACTED)
         self._pending.append(Survey(rule or MANUAL_RULE, fact.interaction, answers))
         if shown is not None:
             del self._displayed[shown.rule]
             self._drop_sticky(session, shown.interaction)
-            self._emit(Hide(shown.rule, shown.interaction, shown.type, "submitted"))
+            self._emit(Hide(shown.rule, shown.interaction, shown.type, HideReason.SUBMITTED))
 
     def _find_displayed(self, rule: str, interaction: str) -> Displayed | None:
         shown = self._displayed.get(rule)
@@ -820,7 +821,7 @@ class Engine:
         rule = self.config.rule(name)
         if rule is None:
             names = [r.name for r in self.config.rules]
-            self._error("api.unknownRule", f'triggerRule: no rule named "{name}"{suggest(name, names)}', "name")
+            self._error(ErrorCode.API_UNKNOWN_RULE, f'triggerRule: no rule named "{name}"{suggest(name, names)}', "name")
             return
         start, language, queue_key = self._resolve(rule.outcome)
         interaction = self.config.interactions[start]
@@ -833,14 +834,14 @@ class Engine:
         interaction = self.config.interactions.get(iid)
         if interaction is None:
             hint = suggest(iid, list(self.config.interactions))
-            self._error("api.unknownInteraction", f'triggerInteraction: no interaction "{iid}"{hint}', "id")
+            self._error(ErrorCode.API_UNKNOWN_INTERACTION, f'triggerInteraction: no interaction "{iid}"{hint}', "id")
             return
         # A chat or survey started by the site co-exists with the regular display (3a).
         self._replace_regular(interaction["type"] in STICKY)
         held = self._displayed.get(MANUAL_RULE)
         if held is not None:  # one display per rule name: the site's previous one goes
             self._drop_sticky(self._ensure_session(), held.interaction)
-            self._hide(held, "replaced")
+            self._hide(held, HideReason.REPLACED)
         self._show(Displayed(MANUAL_RULE, iid, interaction["type"], None, None, regular=True, manual=True, started_by=iid))
 
     def _replace_regular(self, always: bool) -> None:
@@ -848,7 +849,7 @@ class Engine:
             return
         for shown in list(self._displayed.values()):
             if shown.regular and not shown.sticky:
-                self._hide(shown, "replaced")
+                self._hide(shown, HideReason.REPLACED)
 
     # -------------------------------------------------------------------- output
 
@@ -859,7 +860,7 @@ class Engine:
             return
         self._pending.append(decision)
 
-    def _error(self, code: str, message: str, path: str | None = None) -> None:
+    def _error(self, code: ErrorCode, message: str, path: str | None = None) -> None:
         self._pending.append(Error(code, message, path))
 
 

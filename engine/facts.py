@@ -21,7 +21,7 @@ PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
 # selector's text and every string a page pushes to TEXT_LIMIT.
 URL_LIMIT = 4096
 TEXT_LIMIT = 1000
-ACTIONS = ("shown", "closed", "clicked", "chatStarted", "submitted", "chatFailed")
+ACTIONS = ("closed", "clicked", "chatStarted", "submitted", "chatFailed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +221,7 @@ def _custom(obj: Mapping[str, Any]) -> Custom:
 
 
 def _short(obj: Mapping[str, Any], name: str) -> str | None:
-    value = _get(obj, name, str, None)
+    value: str | None = _get(obj, name, str, None)
     if value is not None and len(value) > 100:
         raise _Invalid(name, f"expected at most 100 characters, got {len(value)}")
     return value

@@ -50,6 +50,8 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
+from engine.validation import join, json_type, suggest
+
 Interval = tuple[int, int]
 """A range of local minutes of the day, ``[start, end)``; ``end`` may be 1440."""
 
@@ -74,10 +76,6 @@ _SECOND = timedelta(seconds=1)
 
 _RANGE = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
-# The same path spelling as engine.validation.join, so that the two report one problem
-# under one path: weekly.mon[0], and a key that is no identifier quoted, as in
-# openDates["2026-12-27"][0].
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$\-]*$")
 
 
 @dataclass(frozen=True)
@@ -220,22 +218,22 @@ def compile_schedule(raw: object, path: str) -> tuple[Schedule | None, list[Prob
     checked by both reports each once.
     """
     if not isinstance(raw, dict):
-        return None, [(path, f"expected an object, got {_json_type(raw)}")]
+        return None, [(path, f"expected an object, got {json_type(raw)}")]
     problems: list[Problem] = []
     for key in raw:
         if key not in _FIELDS:
-            problems.append((_join(path, key), f'unknown field "{key}"{_suggest(key, _FIELDS)}'))
+            problems.append((join(path, key), f'unknown field "{key}"{suggest(key, _FIELDS)}'))
 
     zone = _compile_timezone(raw, path, problems)
 
     weekly: list[Intervals] = [()] * 7
     raw_weekly = raw.get("weekly", {})
-    weekly_path = _join(path, "weekly")
+    weekly_path = join(path, "weekly")
     if not isinstance(raw_weekly, dict):
-        problems.append((weekly_path, f"expected an object, got {_json_type(raw_weekly)}"))
+        problems.append((weekly_path, f"expected an object, got {json_type(raw_weekly)}"))
     else:
         for name, ranges in raw_weekly.items():
-            day_path = _join(weekly_path, name)
+            day_path = join(weekly_path, name)
             if name not in DAYS:
                 problems.append((day_path, _unknown_day(name)))
                 _compile_ranges(ranges, day_path, problems)  # still report its own mistakes
@@ -244,23 +242,23 @@ def compile_schedule(raw: object, path: str) -> tuple[Schedule | None, list[Prob
 
     closed: set[date] = set()
     raw_closed = raw.get("closedDates", [])
-    closed_path = _join(path, "closedDates")
+    closed_path = join(path, "closedDates")
     if not isinstance(raw_closed, list):
-        problems.append((closed_path, f"expected a list, got {_json_type(raw_closed)}"))
+        problems.append((closed_path, f"expected a list, got {json_type(raw_closed)}"))
     else:
         for index, text in enumerate(raw_closed):
-            day = _compile_date(text, _join(closed_path, index), problems)
+            day = _compile_date(text, join(closed_path, index), problems)
             if day is not None:
                 closed.add(day)
 
     special: dict[date, Intervals] = {}
     raw_open = raw.get("openDates", {})
-    open_path = _join(path, "openDates")
+    open_path = join(path, "openDates")
     if not isinstance(raw_open, dict):
-        problems.append((open_path, f"expected an object, got {_json_type(raw_open)}"))
+        problems.append((open_path, f"expected an object, got {json_type(raw_open)}"))
     else:
         for text, ranges in raw_open.items():
-            date_path = _join(open_path, text)
+            date_path = join(open_path, text)
             day = _compile_date(text, date_path, problems)
             intervals = _compile_ranges(ranges, date_path, problems)
             if day is None:
@@ -294,9 +292,9 @@ def _compile_timezone(
         problems.append((path, 'missing required field "timezone"'))
         return None
     name = raw["timezone"]
-    tz_path = _join(path, "timezone")
+    tz_path = join(path, "timezone")
     if not isinstance(name, str):
-        problems.append((tz_path, f"expected a string, got {_json_type(name)}"))
+        problems.append((tz_path, f"expected a string, got {json_type(name)}"))
         return None
     zone = None
     # Only names in tzdata: CPython would also load system files ("posixrules",
@@ -371,11 +369,11 @@ def _compile_ranges(raw: object, path: str, problems: list[Problem]) -> Interval
         problems.append((path, f"expected a list, got string; write [{json.dumps(raw)}]"))
         return ()
     if not isinstance(raw, list):
-        problems.append((path, f"expected a list, got {_json_type(raw)}"))
+        problems.append((path, f"expected a list, got {json_type(raw)}"))
         return ()
     parsed: list[tuple[int, Interval, str]] = []  # index, interval, text
     for index, text in enumerate(raw):
-        interval = _compile_range(text, _join(path, index), problems)
+        interval = _compile_range(text, join(path, index), problems)
         if interval is not None:
             parsed.append((index, interval, text))
     # Every overlapping pair, reported at the later entry so each is named once.
@@ -387,7 +385,7 @@ def _compile_ranges(raw: object, path: str, problems: list[Problem]) -> Interval
                 merged = f"{_clock(min(start, other_start))}-{_clock(max(end, other_end))}"
                 problems.append(
                     (
-                        _join(path, index),
+                        join(path, index),
                         f'"{text}" overlaps "{other_text}"; make the ranges separate or merge '
                         f'them into "{merged}"',
                     )
@@ -397,7 +395,7 @@ def _compile_ranges(raw: object, path: str, problems: list[Problem]) -> Interval
 
 def _compile_range(text: object, path: str, problems: list[Problem]) -> Interval | None:
     if not isinstance(text, str):
-        problems.append((path, f'expected a string like "08:00-16:00", got {_json_type(text)}'))
+        problems.append((path, f'expected a string like "08:00-16:00", got {json_type(text)}'))
         return None
     match = _RANGE.fullmatch(text)
     if match is None:
@@ -448,7 +446,7 @@ def _compile_range(text: object, path: str, problems: list[Problem]) -> Interval
 
 def _compile_date(text: object, path: str, problems: list[Problem]) -> date | None:
     if not isinstance(text, str):
-        problems.append((path, f'expected a date string like "2026-12-24", got {_json_type(text)}'))
+        problems.append((path, f'expected a date string like "2026-12-24", got {json_type(text)}'))
         return None
     if _DATE.fullmatch(text) is None:
         problems.append(
@@ -469,35 +467,3 @@ def _compile_date(text: object, path: str, problems: list[Problem]) -> date | No
 
 def _clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if not _IDENTIFIER.match(key):
-        return f"{path}[{json.dumps(key)}]"
-    return f"{path}.{key}" if path else key
-
-
-def _suggest(word: str, choices: tuple[str, ...]) -> str:
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered:
-        return f'; did you mean "{lowered[word.lower()]}"?'
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__

@@ -21,12 +21,13 @@ from dataclasses import MISSING, asdict, dataclass, field
 from typing import Any
 
 from engine.validation import non_finite
+from engine.vocabulary import EngagementStatus
 
 SESSION_VERSION = 1
 SESSION_IDLE_MS = 30 * 60 * 1000
 VISITOR_TTL_MS = 90 * 24 * 3600 * 1000
 HISTORY_LIMIT = 50
-STATUSES = ("exposed", "declined", "clicked", "interacted")
+STATUSES = tuple(EngagementStatus)
 
 
 @dataclass

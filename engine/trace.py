@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.conditions.base import View
+from engine.vocabulary import RuleStatus
 
 if TYPE_CHECKING:
     from engine.config import Rule
@@ -53,24 +54,24 @@ class Trace:
     cause: str
     rules: Sequence[Rule]
     results: Mapping[int, RuleTrace]
-    statuses: Mapping[int, str]
+    statuses: Mapping[int, RuleStatus]
     displayed_regular: str | None = None
     # rule indexes tested afresh by this evaluation, and whether every earlier result was
     # dropped first (so a rule tested before and not now is "skipped" again)
     retested: Sequence[int] = ()
     cleared: bool = True
 
-    def status(self, rule: Rule) -> str:
+    def status(self, rule: Rule) -> RuleStatus:
         traced = self.results.get(rule.index)
         if rule.index in self.statuses:
             return self.statuses[rule.index]
         if traced is None:
-            return "skipped"
+            return RuleStatus.SKIPPED
         if not traced.matched:
-            return "notMatched"
+            return RuleStatus.NOT_MATCHED
         if not rule.always_evaluate and self.displayed_regular not in (None, rule.name):
-            return "suppressed"
-        return "matched"
+            return RuleStatus.SUPPRESSED
+        return RuleStatus.MATCHED
 
     def to_json(self) -> dict[str, Any]:
         return {"now": self.now, "cause": self.cause, "rules": [self.rule_json(rule) for rule in self.rules]}

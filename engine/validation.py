@@ -281,7 +281,7 @@ def validate(config: object) -> list[ConfigError]:
 
 
 # What a JSON syntax error usually means, by what stands where the parser stopped.
-_SYNTAX_CAUSES = (
+_SYNTAX_CAUSES: tuple[tuple[Callable[[str, str, str, str], bool], str], ...] = (
     (lambda ch, before, rest, msg: ch in "}]" and before == ",",
      "a trailing comma: JSON allows no comma before } or ]; remove it"),
     (lambda ch, before, rest, msg: ch == "'",

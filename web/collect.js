@@ -146,7 +146,7 @@ export function createCollector({url, consent, state, config, report}) {
     }
   }
 
-  for (const name of NAMES) addEventListener(`engage:${name}`, (e) => { try { onEvent(name, e.detail); } catch (err) { report(`cannot record engage:${name}: ${err.message}`); } });
+  for (const name of NAMES) addEventListener(`engage:${name}`, (e) => { try { onEvent(name, /** @type {CustomEvent} */ (e).detail); } catch (/** @type {any} */ err) { report(`cannot record engage:${name}: ${err.message}`); } });
   addEventListener("pagehide", () => flush(true));
   addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flush(false); });
   // Left over from earlier pages or other tabs: send it again (stored ids are skipped).

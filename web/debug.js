@@ -128,7 +128,7 @@ export function createOverlay() {
 
 function time(now) {
   const t = new Date(now);
-  return isNaN(t) ? String(now) : t.toLocaleTimeString();
+  return isNaN(t.getTime()) ? String(now) : t.toLocaleTimeString();
 }
 
 // The corner where the box covers no engine panel and the fewest links, buttons and controls.

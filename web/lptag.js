@@ -63,7 +63,7 @@ const MAP = {
  * @param {(message: string) => void} report   one console error and engage:error
  */
 export function install(push, report) {
-  const lp = (window.lpTag = window.lpTag || {});
+  const lp = /** @type {any} */ (window.lpTag = window.lpTag || {});
   const before = lp.sdes, seen = [];
   function take(...items) {
     for (const sde of items.flat()) {
@@ -72,7 +72,7 @@ export function install(push, report) {
         seen.push(sde);
         const facts = Object.prototype.hasOwnProperty.call(MAP, sde.type) ? MAP[sde.type](sde) : [];
         if (facts.length) push(...facts);
-      } catch (e) {
+      } catch (/** @type {any} */ e) {
         report(`lpTag.sdes: cannot read the ${JSON.stringify(sde && sde.type)} attribute: ${e && e.message}`);
       }
     }

@@ -5,7 +5,7 @@
 // gatherer here.
 
 // The real Promise even where a page script replaced window.Promise.
-const Promise = (async () => {})().constructor;
+const Promise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
 
 const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
 const SLOW_MS = 50;  // a custom function slower than this is reported once and read less often
@@ -19,6 +19,7 @@ export function createObserver({send, report, guard, config}) {
 
   function selectorResult(sel) {
     const r = {exists: false, visible: false, text: ""};
+    /** @type {ArrayLike<Element>} */
     let els = [];
     // A selector the browser cannot parse counts as absent: the engine's config validation
     // parses every selector and rejects the config with the path (engine/selectors.py).
@@ -62,7 +63,7 @@ export function createObserver({send, report, guard, config}) {
       const s = slow.get(path);
       if (s && performance.now() < s.until) return s.result || {value: p.value, error: p.error};
       const t0 = performance.now();
-      const v = obj.call(parent);
+      const v = /** @type {Function} */ (obj).call(parent);
       const ms = performance.now() - t0;
       let result = null;
       if (!v || typeof v.then !== "function") result = {value: !!v, error: null};
@@ -78,16 +79,17 @@ export function createObserver({send, report, guard, config}) {
         slow.set(path, {until: performance.now() + ms * 20, result});
       }
       return result || {value: p.value, error: p.error};
-    } catch (e) {
+    } catch (/** @type {any} */ e) {
       return {value: false, error: `${q} threw: ${e && e.message || e}`};
     }
   }
 
   // `selectors` / `custom` facts for what the engine watches: all of them (force: page
   // facts carry fresh results) or only those whose results changed since last sent.
+  /** @param {Watch} watch what the engine watches (its `output.watch`) @param {boolean} force */
   function observe(watch, force) {
     const out = [];
-    for (const [list, type, probe] of [[watch.selectors, "selectors", selectorResult], [watch.customPaths, "custom", customResult]]) {
+    for (const [list, type, probe] of /** @type {[string[], string, (x: string) => object][]} */ ([[watch.selectors, "selectors", selectorResult], [watch.customPaths, "custom", customResult]])) {
       if (!list || !list.length) continue;
       const results = Object.fromEntries(list.map((x) => [x, probe(x)]));
       const text = JSON.stringify(results);
@@ -98,6 +100,7 @@ export function createObserver({send, report, guard, config}) {
   }
 
   // The browser's preferred languages go with each page (language conditions, "auto").
+  /** @param {Watch} watch @param {string} cause @param {string} referrer */
   function page(watch, cause, referrer, reload = false, url = location.href) {
     lastUrl = url;
     const languages = [...(navigator.languages || [navigator.language])].filter(Boolean);

@@ -101,11 +101,12 @@ export function wordTest(words) {
 const docks = new Map();
 // read by the tests: passes run so far; how long the last ones took that measured no dock
 // (a pass that does includes the layout the page's frame needed anyway)
-export const stats = {passes: 0, ms: []};
+export const stats = {passes: 0, ms: /** @type {number[]} */ ([])};
 let frame = 0;
 let timer = 0;
 let last = -Infinity;
 let watching = null;
+/** @type {(msg: string) => void} */
 let report = () => {};
 
 /**
@@ -128,7 +129,7 @@ export function place(dock, root, p, label, onError) {
       launcher.setAttribute("aria-expanded", "true");
       const first = dock.firstElementChild && dock.firstElementChild.shadowRoot;
       const target = first && (first.querySelector(".btn") || first.querySelector("button"));
-      if (target) target.focus({preventScroll: true});
+      if (target) /** @type {HTMLElement} */ (target).focus({preventScroll: true});
     });
     root.append(launcher);
     s = {p, launcher, choice: null, size: null, open: false, dirty: true};
@@ -183,7 +184,7 @@ function pass() {
   const t0 = performance.now();
   try {
     if (!run()) stats.ms = [...stats.ms.slice(-19), performance.now() - t0];
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     report(`placement failed, interactions stay in their corners: ${e && e.message || e}`);
     for (const dock of docks.keys()) dock.removeAttribute("data-engage-pending");
   }
@@ -214,7 +215,7 @@ function run() {
     s.dirty = false;
   }
   const fixed = new Map();  // element -> Box: the page's fixed / sticky elements we probed
-  for (const [dock, s] of docks) {
+  for (const s of docks.values()) {
     if (s.open) continue;
     const l = s.launcher.getBoundingClientRect();
     s.launcherSize = {width: l.width || 48, height: l.height || 48};
@@ -240,7 +241,7 @@ function run() {
     const c = choose({corner: s.p.corner, size: s.size, launcher: s.launcherSize, view, gap,
       avoid: [...s.avoid, ...fixedBoxes, ...taken], insets,
       smallScreenWidth: s.p.smallScreenWidth, sheetMaxHeight: s.p.sheetMaxHeight});
-    taken.push(c.mode === "sheet" ? sheetBox(c.at.slice(6), c.maxHeight, view, gap, c.offset)
+    taken.push(c.mode === "sheet" ? sheetBox(/** @type {"top"|"bottom"} */ (c.at.slice(6)), /** @type {number} */ (c.maxHeight), view, gap, /** @type {number} */ (c.offset))
       : cornerBox(c.at, c.mode === "corner" ? s.size : s.launcherSize, view, gap, insets));
     moves.push([dock, s, c]);
   }
@@ -268,6 +269,7 @@ function probeFixed(regions, found) {
         const key = `${Math.round(x / GRID)},${Math.round(y / GRID)}`;
         if (seen.has(key)) continue;
         seen.add(key);
+        /** @type {Element | null | undefined} */
         let hit = document.elementFromPoint(x, y);
         if (hit && ours(hit)) hit = document.elementsFromPoint(x, y).find((e) => !ours(e));
         const f = hit && holder(hit);
@@ -294,8 +296,9 @@ function avoidBoxes(p, view) {
     }
   };
   for (const sel of p.avoid || []) {
+    /** @type {ArrayLike<Element> & {forEach(f: (e: Element) => void): void}} */
     let list = [];
-    try { list = document.querySelectorAll(sel); } catch (e) {
+    try { list = document.querySelectorAll(sel); } catch (/** @type {any} */ e) {
       if (!bad.has(sel)) { bad.add(sel); report(`placement: the browser rejects the avoid selector ${JSON.stringify(sel)} (${e.message})`); }
     }
     list.forEach(add);
@@ -334,6 +337,6 @@ function apply(dock, s, c) {
   else if (!same) {
     // Moved: inserted afresh at its new place (a new box, not a shifted one: no layout shift).
     dock.parentNode.append(dock);
-    if (inner) inner.focus({preventScroll: true});
+    if (inner) /** @type {HTMLElement} */ (inner).focus({preventScroll: true});
   }
 }

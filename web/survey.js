@@ -56,6 +56,7 @@ function question(el, q, key) {
 }
 
 function answers(form, questions, n) {
+  /** @type {Record<string, string | number>} */
   const out = {};
   questions.forEach((q, i) => {
     const key = `s${n}-${i}`;

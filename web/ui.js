@@ -27,7 +27,7 @@
 import {place} from "./placement.js";
 
 // The real Promise even where a page script replaced window.Promise.
-const Promise = (async () => {})().constructor;
+const Promise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
 
 const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
@@ -71,7 +71,7 @@ export function createUI({send, report, policy: ttPolicy, chat, queues}) {
     closed: (c) => hooks.closed(c.interaction),
   }};
   if (chatTag) chatAdapter().then((m) => m.watch(chatTag, queues, chatCtx)).catch((e) => report(`cannot load web/chat/adapter.js: ${e.message}`));
-  const decide = (d) => {
+  const decide = (/** @type {Decision} */ d) => {
     if (d.type === "show") return showDecision(send, d);
     if (d.type === "chat") return showDecision(send, {interactionType: "chat", content: {type: "chat"}, sticky: true, ...d});
     if (d.type === "hide") return hide(d.interaction, d.reason);
@@ -120,7 +120,6 @@ function action(send, kind, d, next) {
   const f = {type: "action", now: Date.now(), action: kind, interaction: d.interaction, rule: d.rule};
   if (next) f.next = next;
   send(f);
-  if (kind === "shown") return;
   const name = kind === "chatStarted" ? "chat_started" : kind, det = {rule: d.rule, interaction: d.interaction, next: next || null};
   emit(name, det);  // engage:clicked, engage:closed, engage:chat_started (web/collect.js counts them)
   layer(name, det);
@@ -147,7 +146,6 @@ async function showDecision(send, d) {
   emit("show", det);
   layer("show", det);
   if (d.resumed) return;  // a sticky interaction carried over from the last page: not a new display
-  action(send, "shown", det);
   if (type === "chat") action(send, "chatStarted", det);
 }
 
@@ -163,9 +161,8 @@ async function handOff(send, d, det, provider) {
   displayed.set(d.interaction, det);
   emit("show", det);
   layer("show", det);
-  if (!d.resumed) action(send, "shown", det);
   let how = "builtin";
-  try { how = await (await chatAdapter()).handOff(provider, d, chatCtx); } catch (e) { hooks.report(`cannot load web/chat/adapter.js: ${e.message}`); }
+  try { how = await (await chatAdapter()).handOff(provider, d, chatCtx); } catch (e) { hooks.report(`cannot load web/chat/adapter.js: ${e instanceof Error ? e.message : String(e)}`); }
   if (displayed.get(d.interaction) !== det) return;  // gone meanwhile
   if (how === "fallback") send({type: "action", now: Date.now(), action: "chatFailed", interaction: d.interaction, rule: d.rule});
   else if (how === "builtin" && (await show(d, "chat")) && !d.resumed) action(send, "chatStarted", det);
@@ -184,7 +181,7 @@ function hide(id, reason) {
 function stylesheet() {
   sheetP ||= fetch(new URL("panels.css", here))
     .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.text(); })
-    .then((css) => (typeof CSSStyleSheet === "function" && "replace" in CSSStyleSheet.prototype
+    .then((css) => /** @type {any} */ (typeof CSSStyleSheet === "function" && "replace" in CSSStyleSheet.prototype
       ? new CSSStyleSheet().replace(css) : css))
     .catch((e) => { hooks.report(`cannot load panels.css (${e.message}); nothing is shown without it`); return null; });
   return sheetP;
@@ -223,7 +220,7 @@ async function sanitize(html) {
       FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "dialog"],
       FORBID_ATTR: ["style"],
     });
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     hooks.report(`cannot sanitise html content, left out: ${e.message}`);
     return null;
   }
@@ -273,6 +270,7 @@ function body(c, html, n) {
   return {title, text, extra};
 }
 
+/** @param {string} cls @param {{title: any, text?: any}} parts @param {string} lang @param {string} [label] */
 function dialog(cls, {title, text}, lang, label) {
   return el("section", {class: `engage ${cls}`, role: "dialog", "aria-modal": "false", lang,
     "aria-labelledby": title ? title.id : text ? text.id : null,

@@ -11,6 +11,7 @@
 // normally and, where it can, stores a snapshot for the next visit.
 
 // engine/build.py replaces this with the build manifest (file names, sha256, lockfile).
+/** @type {any} */
 const MANIFEST = /*@engage-manifest*/ null;
 
 const PROTOCOL = 1;
@@ -111,7 +112,7 @@ async function whyRefused(url, error, integrity) {
 // Fetches of the zips get their sha256 as subresource integrity.
 function watchBoot() {
   const realFetch = self.fetch;
-  const realInstantiate = WebAssembly.instantiate;
+  const realInstantiate = /** @type {(...args: any[]) => Promise<any>} */ (WebAssembly.instantiate);
   const realStreaming = WebAssembly.instantiateStreaming;
   let reject;
   const failure = new Promise((_, r) => (reject = r));
@@ -122,7 +123,7 @@ function watchBoot() {
     let response;
     try {
       response = await realFetch(input, integrity ? { ...init, integrity } : init);
-    } catch (error) {
+    } catch (/** @type {any} */ error) {
       reject(new BootError(`could not load ${url} (${integrity ? await whyRefused(url, error, integrity) : error.message})`));
       throw error;
     }
@@ -134,13 +135,13 @@ function watchBoot() {
     reject(new BootError(`could not instantiate pyodide.asm.wasm: ${error.message}`));
     return error;
   };
-  WebAssembly.instantiate = async (...args) => {
+  WebAssembly.instantiate = /** @type {any} */ (async (/** @type {any[]} */ ...args) => {
     try {
       return await realInstantiate.apply(WebAssembly, args);
     } catch (error) {
       throw instantiateFailed(error);
     }
-  };
+  });
   if (realStreaming) {
     WebAssembly.instantiateStreaming = async (source, imports) => {
       try {
@@ -177,7 +178,7 @@ function checkWebAssemblyAllowed() {
   }
   try {
     new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     throw new BootError(
       "WebAssembly is blocked by the Content-Security-Policy sent with worker.js; add " +
         `'wasm-unsafe-eval' to its script-src (${error.message})`,
@@ -215,7 +216,7 @@ async function storeSnapshot(cache, bytes) {
       if (request.url !== snapshotKey()) await cache.delete(request);
     }
     await cache.put(snapshotKey(), new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     console.warn(`[engage] could not keep the engine snapshot for the next visit: ${error.message}`);
   }
 }

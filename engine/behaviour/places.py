@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from engine.text import Matcher, compile_text_match
 from engine.validation import ConfigError, join, known_names
-
-if TYPE_CHECKING:
-    from engine.conditions.text import Matcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +78,6 @@ class Flow:
 
 
 def compile_entry_points(raw: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, EntryPoint]:
-    # Imported here, not at the top: engine.conditions imports this module's accessors,
-    # and importing the conditions package from here at load time would be circular.
-    from engine.conditions.text import compile_text_match
-
     compiled = {}
     for name, spec in raw.items():
         path = join("entryPoints", name)

@@ -22,12 +22,14 @@ from engine.behaviour.store import (
     fold,
     is_int,
 )
-from engine.validation import ConfigError, join, known_names, unknown, walker
+from engine.validation import ConfigError, join, known_names, load_schema, unknown, walker
 
 if TYPE_CHECKING:
     from engine.config import Config
 
-PUSH_TYPES = ("cart", "viewedProduct", "error", "serviceActivity", "section", "flowStep", "purchase")
+# The push types rules read are those schema.json's `push` lists (one definition each):
+# adding one there adds it here, and EXAMPLES must then give it an example (a unit test).
+PUSH_TYPES = tuple(ref["$ref"].rsplit("push.", 1)[1] for ref in load_schema()["definitions"]["push"]["oneOf"])
 # Push types the engine or the loader handle before a push reaches on_push; listed so a
 # typo in one of them gets a "did you mean".
 OTHER_PUSH_TYPES = ("login", "consent", "queueStatus", "conversion", "chatEnded")

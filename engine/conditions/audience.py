@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from engine.audience import SOURCES, Audience, classify, query_parameter
 from engine.conditions.base import CompileContext, Condition, View, register
-from engine.conditions.text import NEGATED, Matcher, compile_text_match
 from engine.languages import tag_matches
+from engine.text import NEGATED, Matcher, compile_text_match
 from engine.validation import ConfigError
 
-COMPARE = {
+COMPARE: dict[str, Callable[[float, float], bool]] = {
     "moreThan": lambda actual, value: actual > value,
     "lessThan": lambda actual, value: actual < value,
     "equals": lambda actual, value: actual == value,

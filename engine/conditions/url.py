@@ -1,5 +1,5 @@
 """``url``: the current, previous or two-pages-back URL (path, query and hash), raw or
-percent-decoded (``/kjøp`` matches ``/kj%C3%B8p``; see engine.conditions.text)."""
+percent-decoded (``/kjøp`` matches ``/kj%C3%B8p``; see engine.text)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.conditions.base import CompileContext, Condition, View, register
-from engine.conditions.text import compile_text_match
+from engine.text import compile_text_match
 
 STEPS_BACK = {"currentPage": 0, "previousPage": 1, "twoPagesBack": 2}
 

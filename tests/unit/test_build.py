@@ -42,7 +42,8 @@ from engine.tools.lock import locked_wheels
 PYODIDE = json.loads((REPO / "node_modules/pyodide/package.json").read_text())["version"]
 
 
-@pytest.fixture(scope="module")
+# A whole build (about a minute on two cores): the tests that read it are `slow`.
+@pytest.fixture(scope="module", params=[pytest.param("built", marks=pytest.mark.slow)])
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("build") / "engage"
     config = tmp_path_factory.mktemp("config") / "site-rules.json"

@@ -185,6 +185,7 @@ def simulate(url: str, visitors: int, rate_t: float, rate_c: float, seed: int, s
     assert result["statuses"] == {200: result["requests"]}
 
 
+@pytest.mark.slow  # 40,000 simulated visitors posted through HTTP
 def test_simulated_visitors_with_a_known_lift_through_http(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'sim.db'}"
     true_t, true_c = 0.12, 0.10

@@ -18,7 +18,7 @@ import pytest
 from engine import Config, compile_config
 from engine.__main__ import explain, main
 from engine.__main__ import validate as run_validate
-from engine.conditions.text import decode_url
+from engine.text import decode_url
 from engine.validation import ConfigWarning
 
 

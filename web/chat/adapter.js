@@ -112,7 +112,7 @@ export async function watch(provider, keys, ctx) {
     const adapter = await load(provider);
     if (await waitFor(adapter, WAIT_SECONDS)) subscribe(provider, adapter, ctx);
   } catch (e) {
-    ctx.report(`chat provider "${provider}": ${e.message}`);
+    ctx.report(`chat provider "${provider}": ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -136,7 +136,7 @@ export async function handOff(provider, d, ctx) {
     }
     why = `its widget did not load within ${seconds} s`;
   } catch (e) {
-    why = e && e.message ? e.message : String(e);
+    why = e instanceof Error ? e.message : String(e);
   }
   current = null;
   const then = h.fallback ? `interaction "${h.fallback}" is shown instead` : "the built-in chat window is shown instead";

@@ -10,7 +10,7 @@ export default {
   reference: "https://developer.rocket.chat/docs/livechat-widget-api",
   ready: (w) => typeof w.RocketChat === "function" && !!w.RocketChat.livechat,
   listen(w, on) {
-    w.RocketChat(function () {
+    w.RocketChat(/** @this {any} */ function () {
       this.onChatStarted(on.started);
       this.onChatEnded(on.ended);
       this.onChatMinimized(on.closed);
@@ -18,7 +18,7 @@ export default {
     });
   },
   open(w, {routing, locale}) {
-    w.RocketChat(function () {
+    w.RocketChat(/** @this {any} */ function () {
       if (routing.department) this.setDepartment(routing.department);
       if (locale) this.setLanguage(locale);
       this.maximizeWidget();

@@ -3,7 +3,7 @@
  * events: Tawk_API.onChatStarted started, onChatEnded ended, onChatMinimized closed;
  * availability: Tawk_API.onStatusChange(status) and getStatus() ("online", "away", "offline").
  * The site's own callbacks on Tawk_API are kept: ours run after them. */
-/** @type {import("./adapter.js").ChatAdapter} */
+/** Runs fn after the site's own callback `name` on the Tawk_API object. */
 function chain(api, name, fn) {
   const before = api[name];
   api[name] = function (...args) {
@@ -11,6 +11,7 @@ function chain(api, name, fn) {
     fn(...args);
   };
 }
+/** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "tawk",
   reference: "https://developer.tawk.to/jsapi/",

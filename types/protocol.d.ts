@@ -1,0 +1,121 @@
+// The worker protocol's shapes for the shell's JSDoc types: the same fields as
+// types/protocol.schema.json (tests/unit/test_protocol.py checks both against each other
+// and the schema against what the engine sends). Read only by tsc; nothing here ships.
+
+type HideReason = "ruleStoppedMatching" | "navigation" | "closed" | "replaced" | "next" | "chatEnded" | "submitted" | "chatFailed";
+type ErrorCode = "config.invalid" | "fact.invalid" | "custom.failed" | "push.invalid" | "state.discarded" | "action.invalid" |
+  "survey.invalid" | "api.unknownRule" | "api.unknownInteraction";
+
+interface Fact { type: string; now?: number; [field: string]: unknown }
+interface StoredState { session?: unknown; visitor?: unknown }
+
+interface InitMessage {
+  v: 1;
+  kind: "init";
+  config: unknown;
+  configError: string | null;
+  state: StoredState | null;
+  seed: string;
+  facts: Fact[];
+  probe?: boolean;
+}
+
+interface FactsMessage {
+  v: 1;
+  kind: "facts";
+  facts: Fact[];
+  probe?: boolean;
+}
+
+interface Watch {
+  selectors: string[];
+  customPaths: string[];
+  nextTickAt: number | null;
+}
+
+interface ShowDecision {
+  type: "show";
+  rule: string;
+  interaction: string;
+  interactionType: string;
+  language: string | null;
+  queueKey: string | null;
+  content: Record<string, any>;
+  sticky: boolean;
+  resumed: boolean;
+  placement?: Record<string, any>;
+  handoff?: Record<string, any>;
+}
+
+interface HideDecision {
+  type: "hide";
+  rule: string;
+  interaction: string;
+  interactionType: string;
+  reason: HideReason;
+}
+
+interface ChatDecision {
+  type: "chat";
+  rule: string;
+  interaction: string;
+  queueKey: string | null;
+  language: string | null;
+  resumed: boolean;
+  placement?: Record<string, any>;
+  handoff?: Record<string, any>;
+}
+
+interface ControlDecision {
+  type: "control";
+  rule: string;
+  interaction: string;
+  interactionType: string;
+  language: string | null;
+  queueKey: string | null;
+}
+
+interface SurveyDecision {
+  type: "survey";
+  rule: string;
+  interaction: string;
+  answers: Record<string, string | number>;
+}
+
+interface ErrorDecision {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+  path: string | null;
+  problems?: { path: string; message: string }[];
+}
+
+type Decision = ShowDecision | HideDecision | ChatDecision | ControlDecision | SurveyDecision | ErrorDecision;
+
+interface OutputMessage {
+  v: 1;
+  kind: "output";
+  decisions: Decision[];
+  watch?: Watch | null;
+  state: { session: object; visitor: object } | null;
+  trace: object | null;
+}
+
+interface ProbeMessage {
+  v: 1;
+  kind: "probe";
+  rule: string;
+}
+
+interface BootedMessage {
+  v: 1;
+  kind: "booted";
+  boot?: object;
+}
+
+interface FatalMessage {
+  v: 1;
+  kind: "fatal";
+  message: string;
+  detail?: string;
+}
