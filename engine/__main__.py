@@ -5,6 +5,7 @@
     python -m engine device < user-agents.txt       desktop / mobile / tablet per line
     python -m engine build OUT/ [--config FILE]     write the self-hosted folder to copy
     python -m engine serve [--port 8000]            build and serve the demo shop
+    python -m engine edit rules.json [--port 8765]  edit a config in the browser (editor/)
 """
 
 from __future__ import annotations
@@ -106,10 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("device", help="classify user agents read one per line from stdin")
     sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
     sub.add_parser("serve", help="build and serve the demo shop", add_help=False)
+    sub.add_parser("edit", help="edit a config in the browser, on 127.0.0.1", add_help=False)
     if args and args[0] in ("build", "serve"):
         from engine import build, serve
 
         return (build if args[0] == "build" else serve).main(args[1:])
+    if args and args[0] == "edit":
+        from engine.tools import edit
+
+        return edit.main(args[1:])
     parsed = parser.parse_args(args)
     if parsed.command == "validate":
         return validate(parsed.files, sys.stdout)
