@@ -39,7 +39,7 @@ const app = {
 
   /** A form changed a value: re-serialise, then validate and simulate shortly. */
   changed() {
-    app.text = serialise(app.doc, app.format, app.text);
+    app.text = serialise(app.doc, app.format, app.text, app.savedText);
     app.parseError = null;
     app.touched();
   },
@@ -50,15 +50,12 @@ const app = {
     app.timer = window.setTimeout(check, 250);
   },
 
-  /** The shape changed: redraw the view, focus `focus` (a data-focus name), then check. */
+  /** The shape changed: redraw the view, focus `focus` (a data-focus name; else the view), then check. */
   redraw(focus = "") {
-    const active = /** @type {HTMLElement | null} */ (document.activeElement);
-    const keep = focus === "keep" ? active?.dataset.focus || active?.id : null;
-    app.text = app.parseError ? app.text : serialise(app.doc, app.format, app.text);
+    app.text = app.parseError ? app.text : serialise(app.doc, app.format, app.text, app.savedText);
     draw();
-    const target = keep ? document.querySelector(`[data-focus="${keep}"]`) || (keep && document.getElementById(keep)) : focus ? document.querySelector(`[data-focus="${focus}"]`) : null;
-    if (focus === "keep" && active && document.body.contains(active)) active.focus();
-    else /** @type {HTMLElement | null} */ (target)?.focus();
+    const target = focus ? document.querySelector(`[data-focus="${focus}"]`) : null;
+    /** @type {HTMLElement} */ (target || $("view")).focus();
     app.touched();
   },
 

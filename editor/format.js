@@ -23,18 +23,22 @@ export function detectFormat(text) {
 }
 
 /**
- * The text to save for `doc`: `original` itself when `doc` holds exactly what it holds
- * (same keys in the same order, same values), else `doc` serialised in `format`.
+ * The text to save for `doc`: the first of `texts` (the text being edited, the saved
+ * file) that holds exactly what `doc` holds (same keys in the same order, same values),
+ * else `doc` serialised in `format`.
  * @param {unknown} doc
  * @param {TextFormat} format
- * @param {string} original
+ * @param {...string} texts
  * @returns {string}
  */
-export function serialise(doc, format, original) {
-  try {
-    if (JSON.stringify(JSON.parse(original)) === JSON.stringify(doc)) return original;
-  } catch {
-    // the original was not JSON (or empty): write the object out
+export function serialise(doc, format, ...texts) {
+  const wanted = JSON.stringify(doc);
+  for (const text of texts) {
+    try {
+      if (JSON.stringify(JSON.parse(text)) === wanted) return text;
+    } catch {
+      // not JSON (or empty): try the next
+    }
   }
   let text = JSON.stringify(doc, null, format.indent);
   if (format.eol !== "\n") text = text.replace(/\n/g, format.eol);

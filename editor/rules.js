@@ -106,6 +106,18 @@ export function rulesList(app) {
       } }, "Add rule")));
 }
 
+/** Show a rule's new name in the list and the heading without redrawing the form. @param {number} index @param {string} name */
+function renamed(index, name) {
+  const item = document.querySelector(`.rule-item[data-index="${index}"]`);
+  if (!item) return;
+  /** @type {HTMLElement} */ (item.querySelector(".pick")).textContent = name;
+  item.querySelector("[data-focus^=up]")?.setAttribute("aria-label", `Move ${name} up`);
+  item.querySelector("[data-focus^=down]")?.setAttribute("aria-label", `Move ${name} down`);
+  item.querySelector(".handle")?.setAttribute("title", `Drag ${name} to change its priority`);
+  const heading = document.getElementById("rule-heading");
+  if (heading) heading.textContent = `Rule ${index + 1}: ${name}`;
+}
+
 /** The selected rule's form. @param {RulesApp} app */
 export function ruleForm(app) {
   const rules = rulesOf(app.doc);
@@ -122,7 +134,7 @@ export function ruleForm(app) {
   const reasonId = uid("f");
   const reason = lockReason(app.doc, rule);
   const nameInput = h("input", { id: nameId, type: "text", value: String(rule.name ?? ""), "data-focus": "rule-name", readonly: app.readOnly,
-    oninput: () => { rule.name = nameInput.value; app.changed(); app.redraw("keep"); } });
+    oninput: () => { rule.name = nameInput.value; app.changed(); renamed(index, nameInput.value); } });
   const always = h("input", { type: "checkbox", id: alwaysId, checked: reason ? true : rule.alwaysEvaluate === true, disabled: app.readOnly || Boolean(reason),
     "aria-describedby": reason ? reasonId : null, "data-focus": "always",
     onchange: () => { rule.alwaysEvaluate = always.checked; app.changed(); app.redraw("always"); } });
@@ -185,16 +197,25 @@ function conditionRow(app, ctx, conditions, c, path, r) {
   const types = app.schema.variants("condition");
   const typeId = uid("f");
   const node = app.schema.variant("condition", condition?.type);
+  // A new type changes the fields after the select, not the select: focus and the
+  // keyboard's type-to-select stay on it.
+  const rest = h("div", { class: "condition-fields" });
+  const drawFields = () => {
+    const chosen = app.schema.variant("condition", conditions[c]?.type);
+    rest.replaceChildren(...(chosen ? fields(ctx, chosen, conditions[c], path, { criteria: "Criteria", operator: "Operator", value: "Value" }) : []));
+  };
   const select = h("select", { id: typeId, "data-focus": `type-${r}-${c}`, disabled: app.readOnly, onchange: () => {
     const chosen = app.schema.variant("condition", select.value);
     if (chosen) conditions[c] = fresh(app.schema, chosen);
-    app.redraw(`type-${r}-${c}`);
+    drawFields();
+    app.changed();
   } }, types.map((t) => h("option", { value: t.type, text: words(t.type) })),
     node ? null : h("option", { value: String(condition?.type), text: `${condition?.type} (unknown)` }));
   select.value = String(condition?.type);
+  drawFields();
   return h("div", { class: "condition", role: "group", "aria-label": `Ruleset ${r + 1}, condition ${c + 1}`, "data-path": path },
     h("div", { class: "field" }, h("label", { for: typeId, text: "Condition type" }), select),
-    node ? fields(ctx, node, condition, path, { criteria: "Criteria", operator: "Operator", value: "Value" }) : null,
+    rest,
     app.readOnly ? null : h("button", { type: "button", class: "icon secondary", "aria-label": `Remove condition ${c + 1} of ruleset ${r + 1}`, title: "Remove condition", onclick: () => {
       const [removed] = conditions.splice(c, 1);
       app.announce(`Removed condition ${c + 1} of ruleset ${r + 1}.`, () => { conditions.splice(c, 0, removed); });
