@@ -6,7 +6,7 @@
 import { detectFormat, diffLines, serialise } from "./format.js";
 import { Schema, fields, fresh, h, join, uid, words } from "./forms.js";
 import { ruleForm, rulesList } from "./rules.js";
-import { DEFAULT_SCENARIO, EngineRunner, showResult, tryItPane } from "./simulate.js";
+import { DEFAULT_SCENARIO, EngineRunner, preview, previewFrame, showResult, tryItPane } from "./simulate.js";
 
 /** @typedef {import("./forms.js").Json} Json */
 
@@ -36,6 +36,10 @@ const app = {
   engine: null,
   /** @type {number | undefined} */
   timer: undefined,
+  /** the interaction the Interactions view previews */
+  previewing: "",
+  /** @type {() => void} redraw the Interactions view's preview */
+  refreshPreview: () => {},
 
   /** A form changed a value: re-serialise, then validate and simulate shortly. */
   changed() {
@@ -68,7 +72,7 @@ const app = {
 };
 
 async function main() {
-  const schemaReply = await fetch("schema.json");
+  const schemaReply = await fetch("../schema.json");
   app.schema = new Schema(await schemaReply.json());
   let loaded;
   const reply = await fetch("api/config").catch(() => null);
@@ -192,9 +196,22 @@ function interactionsView() {
   const ctx = { schema: app.schema, doc: app.doc, changed: app.changed, restructured: () => app.redraw() };
   const idInput = h("input", { id: uid("i"), type: "text" });
   const typeSelect = h("select", { id: uid("i") }, app.schema.variants("interaction").map((t) => h("option", { value: t.type, text: words(t.type) })));
+  const frame = previewFrame("Preview of the interaction");
+  const pickId = uid("i");
+  const pick = h("select", { id: pickId, onchange: () => showPreview() }, Object.keys(interactions || {}).map((id) => h("option", { value: id, text: id })));
+  const visible = Object.keys(interactions || {}).find((id) => interactions?.[id]?.type !== "detectLogin");
+  pick.value = app.previewing in (interactions || {}) ? app.previewing : visible || pick.value;
+  const showPreview = () => {
+    app.previewing = pick.value;
+    const interaction = interactions?.[pick.value];
+    preview(frame, interaction ? [previewDecision(pick.value, interaction)] : []);
+  };
+  app.refreshPreview = showPreview;
+  showPreview();
   return h("section", { class: "pane", "aria-labelledby": "interactions-heading" },
     h("h2", { id: "interactions-heading", text: "Interactions" }),
     h("p", { class: "hint", text: "What an outcome starts: panels, buttons, inline info, chats and login detection, by id." }),
+    h("div", { class: "preview-box" }, h("div", { class: "field" }, h("label", { for: pickId, text: "Preview interaction" }), pick), frame),
     Object.entries(interactions || {}).map(([id, interaction]) => {
       const path = join("interactions", id);
       const node = app.schema.variant("interaction", interaction?.type);
@@ -227,6 +244,19 @@ function interactionsView() {
         (app.doc.interactions = interactions || {})[id] = made;
         app.redraw();
       } }, "Add interaction")));
+}
+
+/**
+ * A show decision for an interaction as the engine would make it, its texts in their first
+ * language (the Try it pane shows the engine's own decisions).
+ * @param {string} id @param {Json} interaction
+ */
+function previewDecision(id, interaction) {
+  /** @param {Json} obj @returns {Json} texts by language -> the first language's */
+  const local = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k,
+    k === "buttons" && Array.isArray(v) ? v.map((b) => (b && typeof b === "object" ? local(b) : b))
+      : ["title", "text", "html", "label"].includes(k) && v && typeof v === "object" ? Object.values(v)[0] : v]));
+  return { type: "show", rule: "Preview", interaction: id, interactionType: interaction.type, language: null, queueKey: null, content: local(interaction), sticky: false, resumed: false };
 }
 
 function jsonView() {
@@ -291,6 +321,7 @@ function versionsView() {
 // ----------------------------------------------------------------------------- checking
 
 function check() {
+  if (app.view === "Interactions") app.refreshPreview();
   const result = app.engine?.run(app.text, app.scenario) ?? null;
   if (result) app.problems = result.problems || [];
   else if (app.parseError) app.problems = [{ path: "", message: `not valid JSON: ${app.parseError}` }];

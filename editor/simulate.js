@@ -58,6 +58,37 @@ export class EngineRunner {
   }
 }
 
+/** @type {Map<HTMLIFrameElement, {ready: boolean, pending: Json[] | null}>} */
+const frames = new Map();
+window.addEventListener("message", (event) => {
+  if (event.origin !== location.origin || event.data?.type !== "engage-preview-ready") return;
+  for (const [frame, state] of frames) {
+    if (!frame.isConnected) { frames.delete(frame); continue; }
+    if (frame.contentWindow !== event.source) continue;
+    state.ready = true;
+    if (state.pending) preview(frame, state.pending);
+  }
+});
+
+/**
+ * A frame showing interactions as a visitor sees them, drawn by the loader's renderer.
+ * @param {string} title
+ * @returns {HTMLIFrameElement}
+ */
+export function previewFrame(title) {
+  const frame = h("iframe", { src: "preview.html", title, class: "preview" });
+  frames.set(frame, { ready: false, pending: null });
+  return frame;
+}
+
+/** Show these show decisions in a preview frame. @param {HTMLIFrameElement} frame @param {Json[]} decisions */
+export function preview(frame, decisions) {
+  const state = frames.get(frame);
+  if (!state) return;
+  state.pending = decisions;
+  if (state.ready) frame.contentWindow?.postMessage({ type: "engage-preview", decisions }, location.origin);
+}
+
 /**
  * The "Try it" pane: the visitor's inputs and what the engine decides for them.
  * @param {Json} scenario edited in place
@@ -86,6 +117,8 @@ export function tryItPane(scenario, changed) {
       bind("languages", h("input", { id: ids.languages, type: "text", value: scenario.languages }))),
     h("h3", { text: "Decision" }),
     h("p", { id: "decision", class: "decision", role: "status", text: "Starting the engine…" }),
+    h("h3", { text: "What the visitor sees" }),
+    previewFrame("What the visitor sees"),
     h("h3", { text: "Why" }),
     h("ol", { id: "trace", class: "trace" }));
 }
@@ -113,6 +146,14 @@ export function showResult(result, engineState) {
   decision.textContent = shown.length
     ? shown.map((/** @type {Json} */ d) => `Shows “${d.interaction}” for rule “${d.rule}”`).join("; ")
     : "Nothing is shown to this visitor.";
+  const frame = /** @type {HTMLIFrameElement | null} */ (document.querySelector(".try-pane iframe.preview"));
+  if (frame) {
+    // the last show decision of each interaction on screen at the end
+    /** @type {Map<string, Json>} */
+    const last = new Map();
+    for (const s of result.timeline || []) for (const d of s.decisions) if (d.type === "show") last.set(d.interaction, d);
+    preview(frame, shown.map((/** @type {Json} */ d) => last.get(d.interaction)).filter(Boolean));
+  }
   const step = (result.timeline || []).find((/** @type {Json} */ s) => s.step === result.traceStep);
   for (const rule of step?.trace?.rules || []) {
     const decided = rule.status === "shown" || (rule.status === "matched" && shown.some((/** @type {Json} */ d) => d.rule === rule.name));

@@ -48,6 +48,7 @@ HISTORY_DIR = ".engage-history"
 DEFAULT_HISTORY = 50
 # A new, empty file opens as this (the editor writes it with two-space indentation).
 EMPTY_CONFIG = '{\n  "version": 1,\n  "rules": [],\n  "interactions": {}\n}\n'
+FRAMES = ("engine.html", "preview.html")
 _VERSION_ID = re.compile(r"^[A-Za-z0-9_.\- ]+$")
 _MAX_BODY = 8 * 1024 * 1024
 
@@ -192,15 +193,18 @@ class _EditHandler(_Handler):
 
     def __init__(self, *args: Any, session: EditSession, **kwargs: Any) -> None:
         self.session = session
-        self.mounts = {"/pyscript": PYSCRIPT_DIR}
+        # Laid out as in a built folder (python -m engine build OUT/): the editor under
+        # editor/, PyScript under editor/pyscript/, the engine folder at the root.
+        self.mounts = {"/editor/pyscript": PYSCRIPT_DIR, "/editor": EDITOR_DIR}
+        framed = PLAYGROUND_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
         super().__init__(
             *args,
-            engage_dir=session.engine_dir,
+            engage_dir=None,
             log_errors=False,
             headers={"Content-Security-Policy": PLAYGROUND_CSP, "X-Content-Type-Options": "nosniff",
                      "Referrer-Policy": "no-referrer"},
-            # the engine's hidden frame: the same policy, but framed by the editor page
-            path_headers={"/engine.html": {"Content-Security-Policy": PLAYGROUND_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")}},
+            # the engine's hidden frame and the preview frame are framed by the editor page
+            path_headers={f"/editor/{page}": {"Content-Security-Policy": framed} for page in FRAMES},
             immutable=(),
             directory=str(EDITOR_DIR),
             **kwargs,
@@ -253,24 +257,29 @@ class _EditHandler(_Handler):
             return
         bare = rest.split("?", 1)[0]
         session = self.session
-        if bare == "/api/config":
+        if bare in ("/", "/editor"):
+            self.send_response(302)
+            self.send_header("Location", f"/{session.token}/editor/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if bare == "/editor/api/config":
             return self._json(session.config_json())
-        if bare == "/api/status":
+        if bare == "/editor/api/status":
             return self._json({"engine": session.engine_state})
-        if bare == "/api/versions":
+        if bare == "/editor/api/versions":
             return self._json({"versions": session.versions()})
-        if bare.startswith("/api/versions/"):
-            text = session.version_text(unquote(bare[len("/api/versions/") :]))
+        if bare.startswith("/editor/api/versions/"):
+            text = session.version_text(unquote(bare[len("/editor/api/versions/") :]))
             return self._json({"text": text}) if text is not None else self.send_error(404)
-        if bare == "/pyscript.json":
+        if bare == "/editor/pyscript.json":
             return self._json(self._pyscript_config())
-        if bare == "/playground.py":
+        if bare == "/editor/playground.py":
             return self._file(PLAYGROUND_PY, "text/x-python; charset=utf-8")
         if bare == "/schema.json":
             return self._file(SCHEMA, "application/json")
-        if bare.startswith("/engage/") and (session.engine_state != "ready" or session.engine_dir is None):
+        if not bare.startswith("/editor/") and (session.engine_state != "ready" or session.engine_dir is None):
             return self.send_error(503, "The engine is still being built")
-        self.engage_dir = session.engine_dir
         self.path = rest
         super().do_GET()
 
@@ -284,9 +293,9 @@ class _EditHandler(_Handler):
             body = self._body()
         except ValueError as exc:
             return self._json({"error": str(exc)}, 400)
-        if rest == "/api/save" and isinstance(body, dict) and isinstance(body.get("text"), str):
+        if rest == "/editor/api/save" and isinstance(body, dict) and isinstance(body.get("text"), str):
             return self._json(self.session.save(body["text"]))
-        if rest == "/api/restore" and isinstance(body, dict) and isinstance(body.get("id"), str):
+        if rest == "/editor/api/restore" and isinstance(body, dict) and isinstance(body.get("id"), str):
             restored = self.session.restore(body["id"])
             return self._json(restored) if restored is not None else self._json({"error": "no such version"}, 404)
         self._json({"error": "unknown request"}, 404)
@@ -306,7 +315,7 @@ class _EditHandler(_Handler):
             manifest = json.loads((self.session.engine_dir / "manifest.json").read_text(encoding="utf-8"))
             version = manifest["pyodide"]
         return {
-            "interpreter": f"/{self.session.token}/engage/pyodide/{version}/pyodide.mjs",
+            "interpreter": f"/{self.session.token}/pyodide/{version}/pyodide.mjs",
             "packages": ["engage-engine"],
             "packages_cache": "passthrough",
             "plugins": ["!py-editor", "!py-game", "!py-terminal", "!donkey", "!deprecations-manager"],
@@ -316,13 +325,16 @@ class _EditHandler(_Handler):
         bare = path.split("?", 1)[0].split("#", 1)[0]
         for prefix, folder in self.mounts.items():
             if bare.startswith(prefix + "/"):
-                root = self.directory
-                self.directory = str(folder)
-                try:
-                    return super().translate_path(path[len(prefix) :])
-                finally:
-                    self.directory = root
-        return super().translate_path(path)
+                return self._under(folder, path[len(prefix) :])
+        return self._under(self.session.engine_dir or EDITOR_DIR, path)
+
+    def _under(self, folder: Path, path: str) -> str:
+        root = self.directory
+        self.directory = str(folder)
+        try:
+            return super().translate_path(path)
+        finally:
+            self.directory = root
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(404)
@@ -339,7 +351,7 @@ class EditServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/{self.session.token}/"
+        return f"http://127.0.0.1:{self.server.server_address[1]}/{self.session.token}/editor/"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -239,6 +239,10 @@ def test_dragging_a_rule_above_another_changes_the_simulated_decision(page: Page
     expect(items.locator(".pick")).to_have_text(["Help", "Sales"])
     expect(decision(page)).to_have_text("Shows “help-panel” for rule “Help”")
     expect(page.locator(".trace-rule.decided .trace-name")).to_have_text("Help")
+    # the visitor's view, drawn by the loader's renderer (web/ui.js) in the preview frame
+    seen = page.frame_locator(".try-pane iframe.preview")
+    expect(seen.locator("[data-engage-interaction='help-panel']")).to_contain_text("Need help?")
+    expect(seen.locator("[data-engage-interaction='sales-panel']")).to_have_count(0)
     # the same from the keyboard: the focus stays on the rule moved
     page.get_by_role("button", name="Move Help down").focus()
     page.keyboard.press("Enter")

@@ -51,10 +51,12 @@ def test_the_printed_url_holds_a_token_every_request_needs(server: edit.EditServ
     assert len(token) >= 24
     status, body = call(server.url + "api/config")
     assert status == 200 and json.loads(body)["text"] == GOOD
-    base = server.url[: -len(token) - 1]
-    for wrong in ("", "api/config", "x" * len(token) + "/api/config", token[:-1] + "/api/config", token + "x/api/config"):
+    base = server.url.split(token)[0]
+    assert call(base + token + "/")[0] == 200  # redirected to the editor
+    for wrong in ("", "editor/api/config", "x" * len(token) + "/editor/api/config", token[:-1] + "/editor/api/config",
+                  token + "x/editor/api/config", "schema.json"):  # fmt: skip
         assert call(base + wrong)[0] == 404, wrong
-    assert call(base + "api/save", {"text": "{}"})[0] == 404
+    assert call(base + "editor/api/save", {"text": "{}"})[0] == 404
     assert (server.session.path).read_text(encoding="utf-8") == GOOD
 
 
@@ -81,7 +83,9 @@ def test_editor_pages_carry_the_playground_policy_and_no_listing(server: edit.Ed
         assert "frame-ancestors 'self'" in reply.headers["Content-Security-Policy"]
     assert call(server.url + "pyscript/")[0] == 404
     # without an engine folder the runtime is not served, and the page is told why
-    assert call(server.url + "engage/manifest.json")[0] == 503
+    assert call(server.url.removesuffix("editor/") + "manifest.json")[0] == 503
+    assert call(server.url.removesuffix("editor/") + "schema.json")[0] == 200
+    assert call(server.url + "../../../etc/passwd")[0] == 404
 
 
 def test_a_good_save_is_atomic_and_keeps_the_version_it_replaces(server: edit.EditServer, tmp_path: Path) -> None:

@@ -1,0 +1,25 @@
+// The preview frame: the editor posts show decisions (as the engine makes them) and this
+// page draws them with the loader's renderer, web/ui.js, exactly as on a visitor's page.
+// An `info` interaction renders into its target; a target given as "#id" is made here.
+
+/** @type {Promise<any> | null} */
+let ui = null;
+const renderer = () => ui || (ui = import("../web/ui.js").then((m) => m.createUI({ send() {}, report(/** @type {string} */ message) { console.warn(`[preview] ${message}`); } })));
+
+window.addEventListener("message", async (event) => {
+  if (event.origin !== location.origin || !event.data || event.data.type !== "engage-preview") return;
+  const u = await renderer();
+  u.clear();
+  const targets = /** @type {HTMLElement} */ (document.getElementById("targets"));
+  targets.replaceChildren();
+  for (const decision of event.data.decisions) {
+    const target = decision.content?.target;
+    if (typeof target === "string" && /^#[A-Za-z][\w-]*$/.test(target)) {
+      const box = document.createElement("div");
+      box.id = target.slice(1);
+      targets.append(box);
+    }
+    await u.decide(decision);
+  }
+});
+parent.postMessage({ type: "engage-preview-ready" }, location.origin);
