@@ -74,15 +74,14 @@ const app = {
 async function main() {
   const schemaReply = await fetch("../schema.json");
   app.schema = new Schema(await schemaReply.json());
-  let loaded;
-  const reply = await fetch("api/config").catch(() => null);
-  if (reply && reply.ok && (reply.headers.get("Content-Type") || "").startsWith("application/json")) {
-    loaded = await reply.json();
-  } else {
-    // the read-only copy in a built folder: the config named by ?config=, else rules.json beside it
-    const url = new URLSearchParams(location.search).get("config") || "../rules.json";
-    const text = await fetch(url).then((r) => (r.ok ? r.text() : "")).catch(() => "");
-    loaded = { name: url.split("/").pop(), text, empty: '{\n  "version": 1,\n  "rules": [],\n  "interactions": {}\n}\n', draft: null, engine: "ready", readOnly: true };
+  const loaded = await fetch("api/config").then((r) => r.json());
+  if (loaded.text == null) {
+    // the read-only copy in a built folder: the config named by ?config=, else the one it names
+    const url = new URLSearchParams(location.search).get("config") || loaded.config;
+    const reply = await fetch(url);
+    loaded.name = url.split("/").pop() || loaded.name;
+    loaded.text = reply.ok ? await reply.text() : "";
+    if (!reply.ok) app.announce(`No config at ${url} (${reply.status}): starting from an empty one.`);
   }
   app.readOnly = loaded.readOnly;
   app.name = loaded.name;

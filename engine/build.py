@@ -257,6 +257,9 @@ def build(
             shutil.copy2(schema, staging / "schema.json")
         if config_text is not None:
             (staging / "rules.json").write_text(config_text, encoding="utf-8")
+        from engine.tools.edit import write_read_only_copy  # the rule editor, read-only
+
+        write_read_only_copy(staging, pyodide_version)
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

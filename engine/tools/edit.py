@@ -27,6 +27,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import sys
 import tempfile
 import threading
@@ -49,6 +50,10 @@ DEFAULT_HISTORY = 50
 # A new, empty file opens as this (the editor writes it with two-space indentation).
 EMPTY_CONFIG = '{\n  "version": 1,\n  "rules": [],\n  "interactions": {}\n}\n'
 FRAMES = ("engine.html", "preview.html")
+# The read-only copy's answer to api/config: no text, so the page fetches the config
+# named by ?config= in its URL, else rules.json beside the editor folder.
+READ_ONLY = {"name": "rules.json", "text": None, "config": "../rules.json", "empty": EMPTY_CONFIG,
+             "draft": None, "engine": "ready", "readOnly": True}
 _VERSION_ID = re.compile(r"^[A-Za-z0-9_.\- ]+$")
 _MAX_BODY = 8 * 1024 * 1024
 
@@ -314,12 +319,7 @@ class _EditHandler(_Handler):
         if self.session.engine_dir is not None and self.session.engine_state == "ready":
             manifest = json.loads((self.session.engine_dir / "manifest.json").read_text(encoding="utf-8"))
             version = manifest["pyodide"]
-        return {
-            "interpreter": f"/{self.session.token}/pyodide/{version}/pyodide.mjs",
-            "packages": ["engage-engine"],
-            "packages_cache": "passthrough",
-            "plugins": ["!py-editor", "!py-game", "!py-terminal", "!donkey", "!deprecations-manager"],
-        }
+        return pyscript_config(f"/{self.session.token}/pyodide/{version}/pyodide.mjs")
 
     def translate_path(self, path: str) -> str:
         bare = path.split("?", 1)[0].split("#", 1)[0]
@@ -382,6 +382,33 @@ def start_edit_server(path: Path, *, port: int = 0, history: int = DEFAULT_HISTO
     running.thread = threading.Thread(target=running.server.serve_forever, name="engine edit", daemon=True)
     running.thread.start()
     return running
+
+
+def pyscript_config(interpreter: str) -> dict[str, Any]:
+    """PyScript's config for the editor's engine frame (as the rule playground's)."""
+    return {
+        "interpreter": interpreter,
+        "packages": ["engage-engine"],
+        "packages_cache": "passthrough",
+        "plugins": ["!py-editor", "!py-game", "!py-terminal", "!donkey", "!deprecations-manager"],
+    }
+
+
+def write_read_only_copy(out: Path, pyodide_version: str) -> None:
+    """The editor in a built folder, as `out`/editor/: read-only (Download instead of Save),
+    with the same engine frame for validation and the simulated visitor. It opens
+    `out`/rules.json, or the config named by ?config= in its URL."""
+    if not EDITOR_DIR.is_dir() or not PLAYGROUND_PY.is_file() or not (PYSCRIPT_DIR / "core.js").is_file():
+        raise BuildError(f"the rule editor's files are missing ({EDITOR_DIR}, {PLAYGROUND_PY}, {PYSCRIPT_DIR})")
+    dest = out / "editor"
+    shutil.copytree(EDITOR_DIR, dest, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    shutil.copy2(PLAYGROUND_PY, dest / "playground.py")
+    shutil.copytree(PYSCRIPT_DIR, dest / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+    config = pyscript_config(f"../pyodide/{pyodide_version}/pyodide.mjs")
+    (dest / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    # What the editor asks the edit server first: here, that it is a read-only copy.
+    (dest / "api").mkdir()
+    (dest / "api" / "config").write_text(json.dumps(READ_ONLY) + "\n", encoding="utf-8")
 
 
 def _build_engine(session: EditSession, out: Path) -> None:

@@ -26,6 +26,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from engine.__main__ import main as engine_cli
+from engine.serve import CSP_HEADERS, CSP_PATH_HEADERS, start_server
 from engine.tools.edit import EditServer, start_edit_server
 
 pytestmark = pytest.mark.browser
@@ -356,3 +357,26 @@ def test_no_accessibility_violations(page: Page, open_editor: Any, view: str) ->
     if SCREENSHOTS:
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.screenshot(path=IMG / f"editor-{view.lower()}.png", full_page=False)
+
+
+def test_the_read_only_copy_in_the_built_folder(page: Page, engage_build: Path, tmp_path: Path) -> None:
+    """The build's editor/ under the demo's strict policy: no saving, a download, the same engine."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    text = json.dumps(TWO_RULES, indent=2) + "\n"
+    (tmp_path / "rules.json").write_text(text, encoding="utf-8")
+    with start_server(tmp_path, engage_build, headers=CSP_HEADERS, path_headers=CSP_PATH_HEADERS) as server:
+        page.goto(server.url + "engage/editor/?config=/rules.json")
+        expect(page.locator("#save-state")).to_have_text("Read-only copy")
+        expect(page.get_by_role("button", name="Save")).to_have_count(0)
+        expect(page.get_by_role("tab", name="Versions")).to_have_count(0)
+        expect(page.get_by_role("button", name="Move Sales up")).to_be_disabled()
+        expect(page.get_by_role("button", name="Move Sales down")).to_be_disabled()
+        engine_ready(page)
+        page.get_by_label("Pages the visitor opens (one URL a line)").fill("/shop")
+        expect(decision(page)).to_have_text("Shows “sales-panel” for rule “Sales”")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download").click()
+        assert download.value.suggested_filename == "rules.json"
+        assert Path(download.value.path()).read_text(encoding="utf-8") == text
+    assert errors == []

@@ -195,3 +195,14 @@ def test_the_cli_prints_the_url_on_stdout(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_read_only_copy_for_a_built_folder(tmp_path: Path) -> None:
+    edit.write_read_only_copy(tmp_path, "314.0.7")
+    copy = tmp_path / "editor"
+    assert {"index.html", "editor.js", "engine.html", "preview.html", "playground.py"} <= {p.name for p in copy.iterdir()}
+    assert (copy / "pyscript" / "core.js").is_file() and not list(copy.rglob("*.map"))
+    assert json.loads((copy / "pyscript.json").read_text(encoding="utf-8"))["interpreter"] == "../pyodide/314.0.7/pyodide.mjs"
+    answer = json.loads((copy / "api" / "config").read_text(encoding="utf-8"))
+    assert answer["readOnly"] is True and answer["text"] is None and answer["config"] == "../rules.json"
+    assert (copy / "playground.py").read_bytes() == edit.PLAYGROUND_PY.read_bytes()
