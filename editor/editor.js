@@ -6,11 +6,13 @@
 import { detectFormat, diffLines, serialise } from "./format.js";
 import { Schema, fields, fresh, h, join, uid, words } from "./forms.js";
 import { ruleForm, rulesList } from "./rules.js";
+import { schedulesView, sectionsView } from "./sections.js";
 import { DEFAULT_SCENARIO, EngineRunner, preview, previewFrame, showResult, tryItPane } from "./simulate.js";
 
 /** @typedef {import("./forms.js").Json} Json */
 
-const VIEWS = ["Rules", "Interactions", "Versions", "JSON"];
+const VIEWS = ["Rules", "Interactions", "Schedules", "Entry points, flows, queues", "Versions", "JSON"];
+const slug = (/** @type {string} */ view) => view.toLowerCase().replace(/[^a-z]+/g, "-");
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
 const app = {
@@ -67,7 +69,7 @@ const app = {
   announce(message, undo) {
     const area = $("announce");
     area.replaceChildren(h("span", { text: `${message} ` }),
-      undo ? h("button", { type: "button", "data-focus": "undo", onclick: () => { undo(); area.replaceChildren(); app.redraw(); } }, "Undo") : null);
+      ...(undo ? [h("button", { type: "button", "data-focus": "undo", onclick: () => { undo(); area.replaceChildren(); app.redraw(); } }, "Undo")] : []));
   },
 };
 
@@ -137,7 +139,7 @@ function load(text) {
 function drawChrome() {
   const tabs = $("tabs");
   tabs.replaceChildren(...VIEWS.filter((v) => !(app.readOnly && v === "Versions")).map((view) =>
-    h("button", { type: "button", role: "tab", id: `tab-${view}`, "aria-controls": "view", "aria-selected": String(view === app.view), tabindex: view === app.view ? "0" : "-1",
+    h("button", { type: "button", role: "tab", id: `tab-${slug(view)}`, "aria-controls": "view", "aria-selected": String(view === app.view), tabindex: view === app.view ? "0" : "-1",
       onclick: () => select(view),
       onkeydown: (/** @type {KeyboardEvent} */ e) => {
         const shown = [...tabs.querySelectorAll("[role=tab]")];
@@ -172,8 +174,8 @@ function select(view) {
 
 function draw() {
   const view = $("view");
-  view.setAttribute("aria-labelledby", `tab-${app.view}`);
-  view.className = `view view-${app.view.toLowerCase()}`;
+  view.setAttribute("aria-labelledby", `tab-${slug(app.view)}`);
+  view.className = `view view-${slug(app.view)}`;
   if (app.parseError && app.view !== "JSON" && app.view !== "Versions") {
     view.replaceChildren(h("p", { class: "problem", text: `The file is not valid JSON (${app.parseError}); fix it in the JSON tab.` }));
     return;
@@ -182,6 +184,10 @@ function draw() {
     view.replaceChildren(h("div", { class: "rules-layout" }, rulesList(app), ruleForm(app), tryItPane(app.scenario, () => check())));
   } else if (app.view === "Interactions") {
     view.replaceChildren(interactionsView());
+  } else if (app.view === "Schedules") {
+    view.replaceChildren(schedulesView(app));
+  } else if (app.view === "Entry points, flows, queues") {
+    view.replaceChildren(sectionsView(app));
   } else if (app.view === "Versions") {
     view.replaceChildren(versionsView());
   } else {
@@ -288,6 +294,21 @@ function schemaKeys() {
     h("dt", { text: name }), h("dd", { text: Object.keys(node.properties).join(", ") })]));
 }
 
+/**
+ * The changed lines with two lines of context around each change; "…" for what is left out.
+ * @param {{op: string, line: string}[]} lines
+ */
+function hunks(lines) {
+  const near = lines.map((_, i) => lines.slice(Math.max(0, i - 2), i + 3).some((l) => l.op !== " "));
+  /** @type {{op: string, line: string}[]} */
+  const out = [];
+  lines.forEach((line, i) => {
+    if (near[i]) out.push(line);
+    else if (i === 0 || near[i - 1]) out.push({ op: "…", line: "" });
+  });
+  return out;
+}
+
 function versionsView() {
   const list = h("ol", { class: "versions" });
   const diff = h("div", { id: "diff", "aria-live": "polite" });
@@ -299,7 +320,8 @@ function versionsView() {
         h("button", { type: "button", class: "secondary", "aria-label": `Show changes since the version replaced ${when}`, onclick: async () => {
           const { text } = await fetch(`api/versions/${encodeURIComponent(version.id)}`).then((r) => r.json());
           diff.replaceChildren(h("h3", { text: `From the version replaced ${when} to now` }),
-            h("pre", { class: "diff" }, diffLines(text, app.text).map((d) => h(d.op === "+" ? "ins" : d.op === "-" ? "del" : "span", {}, `${d.op} ${d.line}\n`))));
+            h("pre", { class: "diff", tabindex: "0", role: "region", "aria-label": "Changes" }, hunks(diffLines(text, app.text)).map((d) =>
+              h(d.op === "+" ? "ins" : d.op === "-" ? "del" : "span", { class: d.op === "…" ? "gap" : null }, `${d.op} ${d.line}\n`))));
         } }, "Show changes"),
         h("button", { type: "button", "aria-label": `Restore the version replaced ${when}`, onclick: async () => {
           const result = await post("api/restore", { id: version.id });
@@ -356,7 +378,7 @@ function showProblems() {
   summary.replaceChildren(app.problems.length
     ? h("details", {}, h("summary", { text: `${app.problems.length} problem${app.problems.length === 1 ? "" : "s"}` }),
       h("ul", {}, app.problems.map((p) => h("li", { text: p.path ? `${p.path}: ${p.message}` : p.message }))))
-    : h("span", { text: app.engine?.api ? "No problems" : "" }));
+    : app.engine?.api ? h("span", { text: "No problems" }) : "");
 }
 
 function updateStatus() {

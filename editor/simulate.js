@@ -15,6 +15,9 @@ export const DEFAULT_SCENARIO = {
   languages: "en",
   referrer: "",
   visit: 1,
+  clock: "2026-11-25T10:00",
+  timezone: "UTC",
+  pushes: "[]",
 };
 
 export class EngineRunner {
@@ -95,7 +98,7 @@ export function preview(frame, decisions) {
  * @param {() => void} changed
  */
 export function tryItPane(scenario, changed) {
-  const ids = { pages: uid("t"), device: uid("t"), onPage: uid("t"), onSite: uid("t"), languages: uid("t") };
+  const ids = { pages: uid("t"), device: uid("t"), onPage: uid("t"), onSite: uid("t"), languages: uid("t"), clock: uid("t"), timezone: uid("t"), pushes: uid("t") };
   /** @param {string} key @param {any} control */
   const bind = (key, control, number = false) => {
     control.addEventListener("input", () => { scenario[key] = number ? Number(control.value || 0) : control.value; changed(); });
@@ -115,6 +118,12 @@ export function tryItPane(scenario, changed) {
       bind("onSite", h("input", { id: ids.onSite, type: "number", min: 0, value: String(scenario.onSite) }), true)),
     h("div", { class: "field" }, h("label", { for: ids.languages, text: "Browser languages" }),
       bind("languages", h("input", { id: ids.languages, type: "text", value: scenario.languages }))),
+    h("div", { class: "field" }, h("label", { for: ids.clock, text: "Visitor's clock" }),
+      bind("clock", h("input", { id: ids.clock, type: "datetime-local", value: scenario.clock }))),
+    h("div", { class: "field" }, h("label", { for: ids.timezone, text: "Visitor's time zone" }),
+      bind("timezone", h("input", { id: ids.timezone, type: "text", value: scenario.timezone }))),
+    h("div", { class: "field" }, h("label", { for: ids.pushes, text: "Pushed facts on the last page (engage.push objects, a JSON list)" }),
+      bind("pushes", h("textarea", { id: ids.pushes, rows: 2, spellcheck: "false", value: scenario.pushes }))),
     h("h3", { text: "Decision" }),
     h("p", { id: "decision", class: "decision", role: "status", text: "Starting the engine…" }),
     h("h3", { text: "What the visitor sees" }),
