@@ -55,11 +55,12 @@ PLAYGROUND_CSP = (
 # paths in CSP_PATH_HEADERS, which get theirs instead.
 CSP_HEADERS = {"Content-Security-Policy": STRICT_CSP}
 CSP_PATH_HEADERS = {"/playground.html": {"Content-Security-Policy": PLAYGROUND_CSP}}
-# The rule editor's read-only copy in the engage folder (docs/editor.md): its engine frame
-# runs PyScript like the playground; both its frames are framed by the editor page.
+# The rule editor (docs/editor.md): its engine frame runs PyScript like the playground,
+# and both its frames (engine.html, preview.html) are framed by the editor page.
+EDITOR_FRAME_CSP = PLAYGROUND_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+EDITOR_FRAMES = ("engine.html", "preview.html")
 CSP_PATH_HEADERS.update({
-    f"{ENGAGE_PREFIX}/editor/{page}": {"Content-Security-Policy": PLAYGROUND_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")}
-    for page in ("engine.html", "preview.html")
+    f"{ENGAGE_PREFIX}/editor/{page}": {"Content-Security-Policy": EDITOR_FRAME_CSP} for page in EDITOR_FRAMES
 })
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
 

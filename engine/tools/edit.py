@@ -39,7 +39,14 @@ from urllib.parse import unquote
 
 from engine.build import NODE_MODULES, REPO, BuildError, build
 from engine.config import Config, parse_config
-from engine.serve import PLAYGROUND_CSP, _Handler, _Server
+from engine.serve import (
+    EDITOR_FRAME_CSP,
+    EDITOR_FRAMES,
+    PLAYGROUND_CSP,
+    StaticServer,
+    _Handler,
+    _Server,
+)
 
 EDITOR_DIR = REPO / "editor"
 PLAYGROUND_PY = REPO / "demo-site" / "assets" / "playground.py"
@@ -49,7 +56,6 @@ HISTORY_DIR = ".engage-history"
 DEFAULT_HISTORY = 50
 # A new, empty file opens as this (the editor writes it with two-space indentation).
 EMPTY_CONFIG = '{\n  "version": 1,\n  "rules": [],\n  "interactions": {}\n}\n'
-FRAMES = ("engine.html", "preview.html")
 # The read-only copy's answer to api/config: no text, so the page fetches the config
 # named by ?config= in its URL, else rules.json beside the editor folder.
 READ_ONLY = {"name": "rules.json", "text": None, "config": "../rules.json", "empty": EMPTY_CONFIG,
@@ -201,7 +207,6 @@ class _EditHandler(_Handler):
         # Laid out as in a built folder (python -m engine build OUT/): the editor under
         # editor/, PyScript under editor/pyscript/, the engine folder at the root.
         self.mounts = {"/editor/pyscript": PYSCRIPT_DIR, "/editor": EDITOR_DIR}
-        framed = PLAYGROUND_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
         super().__init__(
             *args,
             engage_dir=None,
@@ -209,7 +214,7 @@ class _EditHandler(_Handler):
             headers={"Content-Security-Policy": PLAYGROUND_CSP, "X-Content-Type-Options": "nosniff",
                      "Referrer-Policy": "no-referrer"},
             # the engine's hidden frame and the preview frame are framed by the editor page
-            path_headers={f"/editor/{page}": {"Content-Security-Policy": framed} for page in FRAMES},
+            path_headers={f"/editor/{page}": {"Content-Security-Policy": EDITOR_FRAME_CSP} for page in EDITOR_FRAMES},
             immutable=(),
             directory=str(EDITOR_DIR),
             **kwargs,
@@ -341,36 +346,21 @@ class _EditHandler(_Handler):
         return None
 
 
-@dataclass
-class EditServer:
+class EditServer(StaticServer):
     """A running editor server; `url` is the address to open (token included)."""
 
-    session: EditSession
-    server: _Server
-    thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/{self.session.token}/editor/"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
-
-    def __enter__(self) -> EditServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __init__(self, session: EditSession, server: _Server, thread: threading.Thread | None = None) -> None:
+        super().__init__(server, thread)
+        self.session = session
+        self.server = server
+        self.url = f"http://127.0.0.1:{self.port}/{session.token}/editor/"
 
 
-def make_edit_server(session: EditSession, port: int = 0) -> EditServer:
+def make_edit_server(session: EditSession, port: int = 0) -> _Server:
     def handler(*args: Any, **kwargs: Any) -> _EditHandler:
         return _EditHandler(*args, session=session, **kwargs)
 
-    return EditServer(session, _Server(("127.0.0.1", port), handler))
+    return _Server(("127.0.0.1", port), handler)
 
 
 def start_edit_server(path: Path, *, port: int = 0, history: int = DEFAULT_HISTORY,
@@ -378,10 +368,10 @@ def start_edit_server(path: Path, *, port: int = 0, history: int = DEFAULT_HISTO
     """Serve the editor for `path` from a background thread (tests; port 0 picks one)."""
     session = EditSession(Path(path).resolve(), history=history, engine_dir=engine_dir,
                           engine_state="ready" if engine_dir is not None else "failed: no engine folder given")
-    running = make_edit_server(session, port)
-    running.thread = threading.Thread(target=running.server.serve_forever, name="engine edit", daemon=True)
-    running.thread.start()
-    return running
+    server = make_edit_server(session, port)
+    thread = threading.Thread(target=server.serve_forever, name="engine edit", daemon=True)
+    thread.start()
+    return EditServer(session, server, thread)
 
 
 def pyscript_config(interpreter: str) -> dict[str, Any]:
@@ -456,7 +446,7 @@ def main(argv: list[str]) -> int:
             return 1
         session.engine_dir, session.engine_state = args.engine.resolve(), "ready"
     try:
-        running = make_edit_server(session, args.port)
+        running = EditServer(session, make_edit_server(session, args.port))
     except OSError as exc:
         print(f"engine edit: error: cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
               "pick another port with --port", file=sys.stderr)  # fmt: skip

@@ -408,3 +408,21 @@ def test_the_read_only_copy_in_the_built_folder(page: Page, engage_build: Path, 
         assert download.value.suggested_filename == "rules.json"
         assert Path(download.value.path()).read_text(encoding="utf-8") == text
     assert errors == []
+
+
+def test_outcome_variants_pick_schedules_and_interactions_from_lists(page: Page, open_editor: Any) -> None:
+    config = json.loads(json.dumps(TWO_RULES))
+    config["schedules"] = {"office": {"timezone": "Europe/Oslo", "weekly": {"mon": ["08:00-16:00"]}}}
+    config["rules"][0]["outcome"]["variants"] = [{"when": {"schedule": "office", "is": "closed"}, "start": "help-panel"}]
+    path = open_editor(json.dumps(config, indent=2) + "\n")
+    variant = page.locator("fieldset.variant")
+    expect(variant.get_by_label("When schedule")).to_have_value("office")
+    expect(variant.get_by_label("When schedule").locator("option")).to_have_text(["Choose from schedules…", "office"])
+    expect(variant.get_by_label("Is", exact=True)).to_have_value("closed")
+    expect(variant.get_by_label("Then start")).to_have_value("help-panel")
+    variant.get_by_label("Is", exact=True).select_option(label="Open")
+    variant.get_by_label("Then queue key").fill("Sales")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#save-state")).to_have_text("Saved")
+    saved = json.loads(path.read_text(encoding="utf-8"))["rules"][0]["outcome"]["variants"]
+    assert saved == [{"when": {"schedule": "office", "is": "open"}, "start": "help-panel", "queueKey": "Sales"}]
