@@ -22,12 +22,14 @@ versions work while it builds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -414,6 +416,10 @@ def _build_engine(session: EditSession, out: Path) -> None:
     print("engine edit: the engine is ready (live validation and simulation)", file=sys.stderr)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     """CLI for `python -m engine edit`; `argv` holds the arguments after `edit`."""
     parser = argparse.ArgumentParser(
@@ -451,9 +457,12 @@ def main(argv: list[str]) -> int:
         print(f"engine edit: error: cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
               "pick another port with --port", file=sys.stderr)  # fmt: skip
         return 1
-    with tempfile.TemporaryDirectory(prefix="engage-edit-") as scratch:
-        if args.engine is None:
-            threading.Thread(target=_build_engine, args=(session, Path(scratch)), daemon=True).start()
+    # SIGTERM ends the server like Ctrl-C does, so the engine folder built below is removed
+    signal.signal(signal.SIGTERM, _interrupt)
+    scratch = tempfile.TemporaryDirectory(prefix="engage-edit-") if args.engine is None else contextlib.nullcontext(None)
+    with scratch as folder:
+        if folder is not None:
+            threading.Thread(target=_build_engine, args=(session, Path(folder)), daemon=True).start()
         print(running.url, flush=True)
         print(f"engine edit: editing {path} (Ctrl-C stops)", file=sys.stderr)
         if args.open:
