@@ -426,3 +426,25 @@ def test_outcome_variants_pick_schedules_and_interactions_from_lists(page: Page,
     expect(page.locator("#save-state")).to_have_text("Saved")
     saved = json.loads(path.read_text(encoding="utf-8"))["rules"][0]["outcome"]["variants"]
     assert saved == [{"when": {"schedule": "office", "is": "open"}, "start": "help-panel", "queueKey": "Sales"}]
+
+
+def test_add_duplicate_rename_and_delete_with_undo(page: Page, open_editor: Any) -> None:
+    path = open_editor(json.dumps(TWO_RULES, indent=2) + "\n")
+    names = page.locator(".rule-item .pick")
+    page.get_by_role("button", name="Duplicate rule").click()
+    expect(names).to_have_text(["Sales", "Sales (copy)", "Help"])
+    expect(page.get_by_label("Rule name")).to_be_focused()
+    page.get_by_label("Rule name").fill("Sales at night")
+    expect(names).to_have_text(["Sales", "Sales at night", "Help"])
+    expect(page.get_by_role("button", name="Move Sales at night up")).to_be_visible()
+    page.get_by_role("button", name="Delete rule").click()
+    expect(names).to_have_text(["Sales", "Help"])
+    expect(page.get_by_role("button", name="Undo")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(names).to_have_text(["Sales", "Sales at night", "Help"])
+    page.get_by_role("button", name="Add rule", exact=True).click()
+    expect(names).to_have_text(["Sales", "Sales at night", "Help", "Rule 4"])
+    page.get_by_role("button", name="Delete rule").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#save-state")).to_have_text("Saved")
+    assert [r["name"] for r in json.loads(path.read_text(encoding="utf-8"))["rules"]] == ["Sales", "Sales at night", "Help"]
