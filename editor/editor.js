@@ -7,7 +7,7 @@ import { detectFormat, diffLines, serialise } from "./format.js";
 import { Schema, fields, fresh, h, join, uid, words } from "./forms.js";
 import { ruleForm, rulesList } from "./rules.js";
 import { schedulesView, sectionsView } from "./sections.js";
-import { DEFAULT_SCENARIO, EngineRunner, preview, previewFrame, showResult, tryItPane } from "./simulate.js";
+import { DEFAULT_SCENARIO, EngineRunner, preview, previewFrame, refreshPreviews, showResult, theme, tryItPane } from "./simulate.js";
 
 /** @typedef {import("./forms.js").Json} Json */
 
@@ -216,7 +216,7 @@ function interactionsView() {
   return h("section", { class: "pane", "aria-labelledby": "interactions-heading" },
     h("h2", { id: "interactions-heading", text: "Interactions" }),
     h("p", { class: "hint", text: "What an outcome starts: panels, buttons, inline info, chats and login detection, by id." }),
-    h("div", { class: "preview-box" }, h("div", { class: "field" }, h("label", { for: pickId, text: "Preview interaction" }), pick), frame),
+    h("div", { class: "preview-box" }, h("div", { class: "field" }, h("label", { for: pickId, text: "Preview interaction" }), pick), frame, themeForm()),
     Object.entries(interactions || {}).map(([id, interaction]) => {
       const path = join("interactions", id);
       const node = app.schema.variant("interaction", interaction?.type);
@@ -249,6 +249,22 @@ function interactionsView() {
         (app.doc.interactions = interactions || {})[id] = made;
         app.redraw();
       } }, "Add interaction")));
+}
+
+/** [variable, label, input type, web/panels.css's default] */
+const THEME = [["--engage-accent", "Accent colour", "color", "#0969da"], ["--engage-accent-fg", "Text on accent", "color", "#ffffff"],
+  ["--engage-bg", "Background", "color", "#ffffff"], ["--engage-fg", "Text colour", "color", "#1f2328"],
+  ["--engage-radius", "Corner radius", "text", ""], ["--engage-font", "Font", "text", ""]];
+
+/** The site's theme variables (web/panels.css), applied to the previews. */
+function themeForm() {
+  return h("details", { class: "theme" }, h("summary", { text: "Your site's theme (--engage-* variables, for the previews)" }),
+    h("div", { class: "row" }, THEME.map(([name, label, type, initial]) => {
+      const id = uid("theme");
+      return h("div", { class: "field" }, h("label", { for: id, text: label }),
+        h("input", { id, type, value: theme[name] ?? initial, placeholder: type === "text" ? name : null,
+          oninput: (/** @type {any} */ e) => { theme[name] = e.target.value; refreshPreviews(); } }));
+    })));
 }
 
 /**

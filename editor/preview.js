@@ -9,6 +9,10 @@ const renderer = () => ui || (ui = import("../web/ui.js").then((m) => m.createUI
 window.addEventListener("message", async (event) => {
   if (event.origin !== location.origin || !event.data || event.data.type !== "engage-preview") return;
   const u = await renderer();
+  // the site's theme: --engage-* custom properties, inherited into the panels' shadow roots
+  for (const [name, value] of Object.entries(event.data.theme || {})) {
+    if (/^--engage-[a-z-]+$/.test(name)) document.documentElement.style.setProperty(name, String(value));
+  }
   u.clear();
   const targets = /** @type {HTMLElement} */ (document.getElementById("targets"));
   targets.replaceChildren();

@@ -74,6 +74,18 @@ window.addEventListener("message", (event) => {
 });
 
 /**
+ * The site's theme for previews: --engage-* custom properties (web/panels.css), as a site
+ * sets them on its pages. Kept while the editor is open; not part of the config.
+ * @type {Record<string, string>}
+ */
+export const theme = {};
+
+/** Show the latest decisions again in every preview frame (after a theme change). */
+export function refreshPreviews() {
+  for (const [frame, state] of frames) if (frame.isConnected && state.pending) preview(frame, state.pending);
+}
+
+/**
  * A frame showing interactions as a visitor sees them, drawn by the loader's renderer.
  * @param {string} title
  * @returns {HTMLIFrameElement}
@@ -89,7 +101,7 @@ export function preview(frame, decisions) {
   const state = frames.get(frame);
   if (!state) return;
   state.pending = decisions;
-  if (state.ready) frame.contentWindow?.postMessage({ type: "engage-preview", decisions }, location.origin);
+  if (state.ready) frame.contentWindow?.postMessage({ type: "engage-preview", decisions, theme }, location.origin);
 }
 
 /**

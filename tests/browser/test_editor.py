@@ -448,3 +448,19 @@ def test_add_duplicate_rename_and_delete_with_undo(page: Page, open_editor: Any)
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#save-state")).to_have_text("Saved")
     assert [r["name"] for r in json.loads(path.read_text(encoding="utf-8"))["rules"]] == ["Sales", "Sales at night", "Help"]
+
+
+def test_interaction_preview_uses_the_renderer_and_the_sites_theme(page: Page, open_editor: Any) -> None:
+    open_editor(json.dumps(TWO_RULES, indent=2) + "\n")
+    page.get_by_role("tab", name="Interactions").click()
+    seen = page.frame_locator("iframe.preview")
+    expect(seen.locator("[data-engage-interaction='sales-panel']")).to_contain_text("Offers")
+    page.get_by_label("Preview interaction").select_option("help-panel")
+    expect(seen.locator("[data-engage-interaction='help-panel']")).to_contain_text("Need help?")
+    expect(seen.locator("[data-engage-interaction='sales-panel']")).to_have_count(0)
+    # editing a text redraws the preview
+    page.locator("fieldset.interaction", has_text="help-panel").get_by_label("Title").fill("Can we help?")
+    expect(seen.locator("[data-engage-interaction='help-panel']")).to_contain_text("Can we help?")
+    page.get_by_text("Your site's theme").click()
+    page.get_by_label("Background").fill("#ffeeaa")
+    expect(seen.locator("html")).to_have_css("--engage-bg", "#ffeeaa")
