@@ -3,7 +3,7 @@
 // and saves through `python -m engine edit` (or, in the read-only copy a site hosts,
 // offers the file for download instead).
 
-import { detectFormat, diffLines, serialise } from "./format.js";
+import { detectFormat, diffLines, locate, objectPathAt, serialise } from "./format.js";
 import { Schema, fields, fresh, h, join, uid, words } from "./forms.js";
 import { ruleForm, rulesList } from "./rules.js";
 import { schedulesView, sectionsView } from "./sections.js";
@@ -294,12 +294,39 @@ function jsonView() {
     $("json-error").textContent = app.parseError ? `Not valid JSON: ${app.parseError}` : "";
     app.touched();
   } });
+  const hints = h("div", { class: "completion" });
+  /** The fields the schema allows in the object at the cursor, not there yet: each inserts itself. */
+  const complete = () => {
+    const tree = locate(area.value);
+    const path = tree ? objectPathAt(tree, area.selectionStart) : null;
+    let here = null;
+    try { here = path ? app.schema.objectAt(JSON.parse(area.value), path) : null; } catch { here = null; }
+    /** @type {any} */
+    let obj = null;
+    try { obj = path?.reduce((/** @type {any} */ v, k) => v?.[k], JSON.parse(area.value)); } catch { obj = null; }
+    const keys = Object.keys(here?.properties || {}).filter((k) => !(obj && k in obj));
+    const where = path && path.length ? path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("").replace(/^\./, "") : "the config";
+    hints.replaceChildren(h("p", { class: "hint", text: keys.length ? `Fields you can add to ${where}:` : path ? `Nothing more to add to ${where}.` : "Put the cursor inside an object to see the fields it can take." }),
+      ...keys.map((key) => h("button", { type: "button", class: "secondary", title: app.schema.resolve(here?.properties[key]).description || null, onclick: () => {
+        const at = area.selectionStart;
+        const before = area.value.slice(0, at);
+        const needsComma = /[}\]"\deln]\s*$/.test(before) && !/[{,]\s*$/.test(before);
+        const insert = `${needsComma ? ", " : ""}"${key}": `;
+        area.setRangeText(insert, at, area.selectionEnd, "end");
+        area.dispatchEvent(new Event("input"));
+        area.focus();
+      } }, key)));
+  };
+  area.addEventListener("keyup", complete);
+  area.addEventListener("click", complete);
+  area.addEventListener("focus", complete);
   return h("section", { class: "pane", "aria-labelledby": "json-heading" },
     h("h2", { id: "json-heading", text: "JSON" }),
     h("p", { class: "hint", text: "The file as it will be saved. Anything the forms do not offer can be written here; the forms keep it." }),
     h("label", { for: id, text: `${app.name} (raw JSON)` }),
     area,
     h("p", { id: "json-error", class: "problem", role: "alert", text: app.parseError ? `Not valid JSON: ${app.parseError}` : "" }),
+    hints,
     h("details", { class: "keys" }, h("summary", { text: "Fields the schema allows" }), schemaKeys()));
 }
 

@@ -124,6 +124,28 @@ export function locate(text) {
 }
 
 /**
+ * The path (keys and indexes) of the innermost object around `offset` in a located text,
+ * or null when the offset is in no object.
+ * @param {Node} root @param {number} offset
+ * @returns {(string | number)[] | null}
+ */
+export function objectPathAt(root, offset) {
+  /** @type {(string | number)[]} */
+  const path = [];
+  let node = root;
+  if (!(offset > node.start && offset < node.end)) return null;
+  /** @type {(string | number)[] | null} */
+  let found = node.keys ? [] : null;
+  for (;;) {
+    const i = (node.members || []).findIndex((m) => offset > m.start && offset < m.end && m.members);
+    if (i < 0) return found;
+    path.push(node.keys ? node.keys[i] : i);
+    node = /** @type {Node[]} */ (node.members)[i];
+    if (node.keys) found = [...path];
+  }
+}
+
+/**
  * Add the edits that turn `node` (in `text`) into `value`: members that changed are
  * rewritten, the rest kept; an object whose keys changed, or an array whose length did,
  * is rewritten whole.

@@ -89,6 +89,37 @@ export class Schema {
     });
   }
 
+  /**
+   * The schema of the object at `path` (keys and indexes from the root) in `doc`, with
+   * unions narrowed by the object's "type"; null when the schema says nothing there.
+   * @param {Json} doc @param {(string | number)[]} path
+   * @returns {Json | null}
+   */
+  objectAt(doc, path) {
+    /** @type {Json | null} */
+    let node = this.root;
+    /** @type {any} */
+    let value = doc;
+    for (const key of path) {
+      node = this.narrow(/** @type {Json} */ (node), value);
+      value = value?.[key];
+      if (typeof key === "number") node = node.items ? this.resolve(node.items) : null;
+      else node = node.properties?.[key] ? this.resolve(node.properties[key]) : typeof node.additionalProperties === "object" ? this.resolve(node.additionalProperties) : null;
+      if (!node) return null;
+    }
+    return this.narrow(node, value);
+  }
+
+  /** A union's member for this value (by its "type"), else the node. @param {Json} node @param {any} value */
+  narrow(node, value) {
+    node = this.resolve(node);
+    const members = node.oneOf || node.anyOf;
+    if (!members) return node;
+    const nodes = members.map((/** @type {Json} */ m) => this.resolve(m));
+    return nodes.find((/** @type {Json} */ m) => m.properties?.type?.const !== undefined && m.properties.type.const === value?.type)
+      || nodes.find((/** @type {Json} */ m) => m.type === "object" && !m.properties?.type) || node;
+  }
+
   /** @param {string} def @param {string} type */
   variant(def, type) {
     return this.variants(def).find((v) => v.type === type)?.node;

@@ -464,3 +464,20 @@ def test_interaction_preview_uses_the_renderer_and_the_sites_theme(page: Page, o
     page.get_by_text("Your site's theme").click()
     page.get_by_label("Background").fill("#ffeeaa")
     expect(seen.locator("html")).to_have_css("--engage-bg", "#ffeeaa")
+
+
+def test_the_json_tab_offers_the_fields_the_schema_allows_at_the_cursor(page: Page, open_editor: Any) -> None:
+    text = json.dumps(TWO_RULES, indent=2) + "\n"
+    open_editor(text)
+    page.get_by_role("tab", name="JSON").click()
+    area = page.get_by_label("rules.json (raw JSON)")
+    at = text.index('"start": "sales-panel"')  # inside rules[0].outcome
+    area.evaluate("(el, at) => { el.focus(); el.setSelectionRange(at, at); }", at)
+    page.keyboard.press("ArrowRight")
+    hints = page.locator(".completion")
+    expect(hints).to_contain_text("Fields you can add to rules[0].outcome:")
+    expect(hints.get_by_role("button")).to_have_text(["queueKey", "variants"])
+    at = text.index('"selector": "#account"')  # inside a detectLogin interaction: its own fields only
+    area.evaluate("(el, at) => { el.focus(); el.setSelectionRange(at, at); }", at)
+    page.keyboard.press("ArrowRight")
+    expect(hints.get_by_role("button")).to_have_text(["custom"])
