@@ -229,6 +229,24 @@ export function field(ctx, prop, obj, key, label, path, required) {
     } }, [...new Set([...names, ...chosen])].map((name) => h("option", { value: name, text: name, selected: chosen.includes(name) })));
     return wrap(select);
   }
+  if (itemNode && (itemNode.type === "object" || itemNode.properties)) {
+    // a list of objects (a panel's buttons): a group of fields each, added and removed here
+    const items = Array.isArray(obj[key]) ? obj[key] : [];
+    const noun = label.replace(/s$/, "").toLowerCase();
+    return h("fieldset", { class: "field group", "data-path": path }, h("legend", { text: label }),
+      items.map((item, i) => h("div", { class: "condition", role: "group", "aria-label": `${label} ${i + 1}`, "data-path": join(path, i) },
+        item && typeof item === "object" ? fields(ctx, itemNode, item, join(path, i)) : h("span", { text: JSON.stringify(item) }),
+        h("button", { type: "button", class: "icon secondary", "aria-label": `Remove ${noun} ${i + 1}`, onclick: () => {
+          items.splice(i, 1);
+          if (!items.length && !required) delete obj[key];
+          ctx.restructured();
+        } }, "✕"))),
+      h("button", { type: "button", class: "secondary", onclick: () => {
+        obj[key] = items;
+        items.push(fresh(ctx.schema, itemNode));
+        ctx.restructured();
+      } }, `Add ${noun}`));
+  }
   if (prop.enum || section) {
     const options = prop.enum ? prop.enum.map(String) : Object.keys(ctx.doc[section] || {});
     const current = present ? String(obj[key]) : "";
@@ -266,7 +284,9 @@ export function field(ctx, prop, obj, key, label, path, required) {
   const shown = Array.isArray(obj[key]) ? obj[key].join(", ") : present ? String(obj[key]) : "";
   const input = h("input", { id, type: "text", value: shown, spellcheck: "false", oninput: () => {
     const text = input.value;
-    set(listy && (text.includes(",") || obj.operator === "in") ? text.split(",").map((s) => s.trim()).filter(Boolean) : text);
+    const list = () => text.split(",").map((s) => s.trim()).filter(Boolean);
+    if (itemNode) set(list().length ? list() : undefined);  // a list of texts, comma-separated
+    else set(listy && (text.includes(",") || obj.operator === "in") ? list() : text);
   } });
   if (prop.description) input.setAttribute("placeholder", prop.description.slice(0, 60));
   return wrap(input);

@@ -481,3 +481,20 @@ def test_the_json_tab_offers_the_fields_the_schema_allows_at_the_cursor(page: Pa
     area.evaluate("(el, at) => { el.focus(); el.setSelectionRange(at, at); }", at)
     page.keyboard.press("ArrowRight")
     expect(hints.get_by_role("button")).to_have_text(["custom"])
+
+
+def test_a_panels_buttons_are_rows_of_their_own(page: Page, open_editor: Any) -> None:
+    config = json.loads(json.dumps(TWO_RULES))
+    config["interactions"]["sales-panel"]["buttons"] = [{"label": "Chat now", "next": "help-panel"}, {"label": "No thanks", "action": "close"}]
+    path = open_editor(json.dumps(config, indent=2) + "\n")
+    page.get_by_role("tab", name="Interactions").click()
+    panel = page.locator("fieldset.interaction", has_text="sales-panel")
+    first = panel.get_by_role("group", name="Buttons 1")
+    expect(first.get_by_label("Label")).to_have_value("Chat now")
+    expect(first.get_by_label("Next")).to_have_value("help-panel")
+    panel.get_by_role("group", name="Buttons 2").get_by_label("Label").fill("Later")
+    panel.get_by_role("button", name="Remove button 1").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#save-state")).to_have_text("Saved")
+    saved = json.loads(path.read_text(encoding="utf-8"))["interactions"]["sales-panel"]["buttons"]
+    assert saved == [{"label": "Later", "action": "close"}]
