@@ -61,6 +61,8 @@ TWO_RULES = {
 
 @pytest.fixture
 def open_editor(page: Page, engage_build: Path, tmp_path: Path) -> Iterator[Any]:
+    # live checks run in Pyodide on a shared, busy machine: give each step more time
+    expect.set_options(timeout=20_000)
     servers: list[EditServer] = []
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -77,6 +79,7 @@ def open_editor(page: Page, engage_build: Path, tmp_path: Path) -> Iterator[Any]
         return path
 
     yield start
+    expect.set_options(timeout=5_000)
     for server in servers:
         server.stop()
     assert not [p for p in problems if "engine.html" not in p or "Content Security Policy" in p], problems
