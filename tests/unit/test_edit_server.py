@@ -206,3 +206,11 @@ def test_the_read_only_copy_for_a_built_folder(tmp_path: Path) -> None:
     answer = json.loads((copy / "api" / "config").read_text(encoding="utf-8"))
     assert answer["readOnly"] is True and answer["text"] is None and answer["config"] == "../rules.json"
     assert (copy / "playground.py").read_bytes() == edit.PLAYGROUND_PY.read_bytes()
+
+
+def test_without_the_editor_files_the_build_goes_on_without_the_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(edit, "EDITOR_DIR", tmp_path / "nowhere")
+    edit.write_read_only_copy(tmp_path, "314.0.7")
+    assert not (tmp_path / "editor").exists()
+    assert "no read-only rule editor" in capsys.readouterr().err
