@@ -501,3 +501,24 @@ def test_a_panels_buttons_are_rows_of_their_own(page: Page, open_editor: Any) ->
     expect(page.locator("#save-state")).to_have_text("Saved")
     saved = json.loads(path.read_text(encoding="utf-8"))["interactions"]["sales-panel"]["buttons"]
     assert saved == [{"label": "Later", "action": "close"}]
+
+
+def test_a_config_with_problems_is_saved_as_a_draft_and_reopened(page: Page, open_editor: Any, tmp_path: Path) -> None:
+    text = json.dumps(TWO_RULES, indent=2) + "\n"
+    path = open_editor(text)
+    page.get_by_label("Rule name").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#announce")).to_contain_text("Not saved over rules.json")
+    expect(page.locator("#announce")).to_contain_text("draft rules.draft.json")
+    expect(page.get_by_label("Rule name")).to_have_attribute("aria-invalid", "true")
+    assert path.read_text(encoding="utf-8") == text
+    assert json.loads((tmp_path / "rules.draft.json").read_text(encoding="utf-8"))["rules"][0]["name"] == ""
+    page.reload()
+    page.get_by_role("button", name="Open the draft").click()
+    expect(page.get_by_label("Rule name")).to_have_value("")
+    expect(page.locator("#save-state")).to_have_text("Unsaved changes")
+    page.get_by_label("Rule name").fill("Sales again")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#save-state")).to_have_text("Saved")
+    assert json.loads(path.read_text(encoding="utf-8"))["rules"][0]["name"] == "Sales again"
+    assert not (tmp_path / "rules.draft.json").exists()
