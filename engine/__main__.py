@@ -11,6 +11,7 @@
     python -m engine --version                      the engine's and its Pyodide's versions
     python -m engine collect --db URL [--port P]    store the events loader.js sends (data-collect)
     python -m engine report --db URL [--json]       results per rule: conversions, lift, intervals
+    python -m engine edit rules.json [--port 8765]  edit a config in the browser (editor/)
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     p_device.add_argument("--why", action="store_true", help="add a tab and the signal that decided")
     sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
     sub.add_parser("serve", help="serve a folder (or build and serve the demo shop)", add_help=False)
+    sub.add_parser("edit", help="edit a config in the browser, on 127.0.0.1", add_help=False)
     sub.add_parser("collect", help="store the events loader.js sends (data-collect)", add_help=False)
     sub.add_parser("report", help="results per rule: conversions, lift, intervals", add_help=False)
     if args and args[0] in ("collect", "report"):
@@ -154,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         from engine import build, serve
 
         code = (build if args[0] == "build" else serve).main(args[1:])
+        return code
+    if args and args[0] == "edit":
+        from engine.tools import edit
+
+        code = edit.main(args[1:])
         return code
     parsed = parser.parse_args(args)
     if parsed.command == "validate":

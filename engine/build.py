@@ -307,6 +307,9 @@ def build(
         shutil.copyfile(source.schema, staging / "schema.json")
         if config_text is not None:
             (staging / "rules.json").write_text(config_text, encoding="utf-8")
+        from engine.tools.edit import write_read_only_copy  # the rule editor, read-only
+
+        write_read_only_copy(staging, pyodide_version)
         if compress:
             compression.precompress(staging, fetch.cache_dir() / "compressed")
         _swap_in(staging, out_dir)
@@ -526,6 +529,10 @@ def prebuild(dest: Path) -> None:
     (dest / "src").mkdir()
     shutil.copyfile(REPO / "loader.js", dest / "src" / "loader.js")
     shutil.copytree(REPO / "web", dest / "src" / "web", ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    # The read-only rule editor the build adds to the folder (engine/tools/edit.py).
+    from engine.tools.edit import copy_editor_sources
+
+    copy_editor_sources(dest / "editor")
     (dest / "vendor").mkdir()
     for name in ("purify.min.js", "purify.min.js.map"):
         shutil.copyfile(NODE_MODULES / PURIFY.with_name(name), dest / "vendor" / name)

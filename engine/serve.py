@@ -62,6 +62,13 @@ PLAYGROUND_CSP = (
 # paths in CSP_PATH_HEADERS, which get theirs instead.
 CSP_HEADERS = {"Content-Security-Policy": STRICT_CSP}
 CSP_PATH_HEADERS = {"/playground.html": {"Content-Security-Policy": PLAYGROUND_CSP}}
+# The rule editor (docs/editor.md): its engine frame runs PyScript like the playground,
+# and both its frames (engine.html, preview.html) are framed by the editor page.
+EDITOR_FRAME_CSP = PLAYGROUND_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+EDITOR_FRAMES = ("engine.html", "preview.html")
+CSP_PATH_HEADERS.update({
+    f"{ENGAGE_PREFIX}/editor/{page}": {"Content-Security-Policy": EDITOR_FRAME_CSP} for page in EDITOR_FRAMES
+})
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
 COLLECT_PATH = f"{ENGAGE_PREFIX}/collect"  # where a collector (`collect=`) answers
 CHAT_PATH = f"{ENGAGE_PREFIX}/chat"  # where the reference chat endpoint (`chat=`) answers
