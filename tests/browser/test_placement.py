@@ -135,8 +135,10 @@ def test_it_moves_when_the_page_changes_without_a_layout_shift(page: Page, base:
     page.evaluate("document.querySelector('.checkout').style.position = 'fixed'")
     page.wait_for_function("() => document.querySelector('[data-engage-dock]').getAttribute('data-engage-at') === 'bottom-left'")
     page.wait_for_timeout(200)
-    # the page's own move shifts the page's link; the engine's move shifts nothing
-    assert [s["nodes"] for s in settled(page)["shifts"]] == [['<a href="#pay" class="checkout bottom right" data-test-avoid="">Proceed to check']]
+    # the page's own move may shift the page's link (how many entries depends on the frames
+    # its two changes land in); the engine's move shifts nothing of its own
+    shifted = [n for s in settled(page)["shifts"] for n in s["nodes"]]
+    assert all(n.startswith('<a href="#pay" class="checkout') for n in shifted), shifted
     # the window narrows to a phone's: the button is at the bottom, so the sheet goes to the top
     page.set_viewport_size(PHONE)
     page.wait_for_function("() => document.querySelector('[data-engage-dock]').getAttribute('data-engage-at') === 'sheet-top'")
