@@ -64,22 +64,39 @@ class FlowCondition(Condition):
         return self.step_names[index] if index < len(self.step_names) else f"step {index + 1}"
 
 
+def _references(raw: Mapping[str, Any], path: str, ctx: CompileContext) -> tuple[str, ...]:
+    """``entryPoint`` as one name or a list of names, each checked against ``entryPoints``."""
+    if not isinstance(raw["entryPoint"], list):
+        return (_reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx),)
+    known = ctx.names("entryPoints")
+    for index, name in enumerate(raw["entryPoint"]):
+        if name not in known:
+            ctx.errors.append(ConfigError(
+                f"{path}.entryPoint[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
+    return tuple(dict.fromkeys(raw["entryPoint"]))
+
+
 class VisitedEntryPointCondition(Condition):
-    """Whether a page of the entry point was viewed this session (the current one included)."""
+    """Whether a page of the entry point(s) was viewed this session (the current one included).
+
+    LivePerson: "when a consumer lands on this entry point(s), they will be eligible": with a
+    list, ``visited`` holds once any of them was visited and ``notVisited`` while none was.
+    """
 
     type = "visitedEntryPoint"
 
     def __init__(self, raw: Mapping[str, Any], path: str, ctx: CompileContext) -> None:
         super().__init__(raw)
-        self.entry_point = _reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx)
+        self.entry_points = _references(raw, path, ctx)
         self.expected = raw["operator"] == "visited"
 
     @property
     def deps(self) -> frozenset[str]:
-        return frozenset({f"entryPoint:{self.entry_point}"})
+        return frozenset(f"entryPoint:{name}" for name in self.entry_points)
 
     def test(self, view: View) -> tuple[bool, object]:
-        count = behaviour.visits(behaviour.view_state(view), self.entry_point)
+        state = behaviour.view_state(view)
+        count = sum(behaviour.visits(state, name) for name in self.entry_points)
         return (count > 0) == self.expected, count
 
 
