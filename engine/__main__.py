@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from engine.config import Config, parse_config
+from engine.config import Config, check_text, parse_config
 from engine.decisions import encode
 from engine.engine import Engine
 from engine.validation import json_syntax_error
@@ -37,19 +37,21 @@ def validate(paths: list[str], out: TextIO) -> int:
             print(f"{name}: cannot read: {exc.strerror}", file=out)
             failed = True
             continue
-        result = parse_config(text, name)
+        checked = check_text(text, name)
         prefix = f"{name}: " if len(paths) > 1 else ""
-        if isinstance(result, Config):
-            # Warnings name what the engine overrides; the config is still valid (exit 0).
-            count = len(result.warnings)
-            print(f"{prefix}OK" + (f", {count} warning{'s' if count != 1 else ''}:" if count else ""), file=out)
-            for warning in result.warnings:
-                print(f"  {warning}", file=out)
+        # Warnings name what the engine overrides; alone they leave the config valid (exit 0).
+        count = len(checked.warnings)
+        warned = f"{count} warning{'s' if count != 1 else ''}" if count else ""
+        if checked.config is not None:
+            print(f"{prefix}OK" + (f", {warned}:" if warned else ""), file=out)
         else:
             failed = True
-            print(f"{prefix}{len(result)} problem{'s' if len(result) != 1 else ''}:", file=out)
-            for error in result:
+            problems = len(checked.errors)
+            print(f"{prefix}{problems} problem{'s' if problems != 1 else ''}" + (f" and {warned}" if warned else "") + ":", file=out)
+            for error in checked.errors:
                 print("  " + str(error).replace("\n", "\n  "), file=out)
+        for warning in checked.warnings:
+            print(f"  {warning}", file=out)
     return 1 if failed else 0
 
 

@@ -136,34 +136,54 @@ class Config:
         return self.by_name.get(name)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """Everything one look at a config found: the ``Config`` (None if there is any error),
+    every error, and the warnings of the parts that compiled (``validate`` prints both)."""
+
+    config: Config | None
+    errors: tuple[ConfigError, ...]
+    warnings: tuple[ConfigWarning, ...]
+
+
 def parse_config(text: str | bytes, source: str = "") -> Config | list[ConfigError]:
     """Compile config JSON text; malformed JSON is one error with its file, line and column."""
+    checked = check_text(text, source)
+    return checked.config if checked.config is not None else list(checked.errors)
+
+
+def check_text(text: str | bytes, source: str = "") -> Checked:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        return [json_syntax_error(exc, source)]
+        return Checked(None, (json_syntax_error(exc, source),), ())
     except UnicodeDecodeError as exc:
-        return [ConfigError("", f"not valid JSON: not UTF-8 text ({exc}); save the file as UTF-8")]
-    return compile_config(raw)
+        return Checked(None, (ConfigError("", f"not valid JSON: not UTF-8 text ({exc}); save the file as UTF-8"),), ())
+    return check_config(raw)
 
 
 SECTIONS = ("interactions", "schedules", "queues", "entryPoints", "flows")
 
 
 def compile_config(raw: object) -> Config | list[ConfigError]:
+    checked = check_config(raw)
+    return checked.config if checked.config is not None else list(checked.errors)
+
+
+def check_config(raw: object) -> Checked:
     errors = validate(raw)
     if not isinstance(raw, dict):
-        return errors or [ConfigError("", "expected a JSON object")]
+        return Checked(None, tuple(errors or [ConfigError("", "expected a JSON object")]), ())
     skip = _broken_items(raw, errors)
     if skip is None:
-        return errors
+        return Checked(None, tuple(errors), ())
     # Items the schema accepted are still compiled, so one run lists the schema
     # mistakes *and* the semantic ones (unknown names, bad regexes) together.
     compiler = _Compiler(raw, errors, skip)
     config = compiler.compile()
-    return errors if errors else config
+    return Checked(None if errors else config, tuple(errors), tuple(compiler.warnings))
 
 
 def _broken_items(raw: dict[str, Any], errors: list[ConfigError]) -> set[str] | None:

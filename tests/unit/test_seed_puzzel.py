@@ -80,6 +80,18 @@ def test_validate_prints_warnings_and_exits_zero(tmp_path: Path) -> None:
     ]
 
 
+def test_validate_prints_warnings_beside_errors_and_exits_one(tmp_path: Path) -> None:
+    raw = login_config(False)
+    raw["rules"].append({"name": "Broken", "rulesets": [], "outcome": {"start": "nowhere"}})
+    code, out = validate(tmp_path, raw)
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0].endswith("problems and 1 warning:") or lines[0].endswith("problem and 1 warning:"), lines
+    assert any(line.startswith("  rules[1]") for line in lines), lines
+    assert lines[-1] == ('  rules[0].alwaysEvaluate: warning: rule "Detect login" starts detectLogin interaction "detect", '
+                         'which is always evaluated; "alwaysEvaluate": false is ignored (remove it)')
+
+
 def test_validate_without_warnings_prints_ok(tmp_path: Path) -> None:
     assert validate(tmp_path, login_config(None)) == (0, "OK\n")
 
