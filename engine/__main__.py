@@ -4,6 +4,7 @@
     python -m engine explain rules.json --facts f   replay facts, print decisions and trace
     python -m engine device [--why] < visitors.txt  desktop / mobile / tablet per line
                                                     (User-Agents, or JSON lines with signals)
+    python -m engine device --corpus list.json      UA-only accuracy on a labelled list, per half
     python -m engine build OUT/ [--config FILE]     write the self-hosted folder to copy
     python -m engine serve [DIR] [--port 8000]      serve a site folder (precompressed files
                                                     per Accept-Encoding); no DIR in a checkout:
@@ -144,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         "device", help="classify visitors read one per line from stdin: a User-Agent, or JSON with the browser's signals"
     )
     p_device.add_argument("--why", action="store_true", help="add a tab and the signal that decided")
+    p_device.add_argument(
+        "--corpus", metavar="FILE", type=Path, help="instead: accuracy on a labelled list, each half of the split"
+    )
     sub.add_parser("build", help="write the self-hosted engine folder", add_help=False)
     sub.add_parser("serve", help="serve a folder (or build and serve the demo shop)", add_help=False)
     sub.add_parser("edit", help="edit a config in the browser, on 127.0.0.1", add_help=False)
@@ -171,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         return explain(parsed.config, parsed.facts, sys.stdout, parsed.json)
     from engine.tools import device
 
+    if parsed.corpus is not None:
+        return device.corpus_report(parsed.corpus, sys.stdout)
     return device.main(sys.stdin, sys.stdout, parsed.why)
 
 

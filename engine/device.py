@@ -77,7 +77,10 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    (makers' tablet lines); ``MID`` (Intel's "Mobile Internet Device", the stock name of
    unbranded tablets) and bare Rockchip SoC names (``RK30xx``: a reference tablet
    board); Wi-Fi-only variants (a phone has a cellular radio): ``WiFi`` in the model,
-   Huawei ``-W09``-style suffixes, Lenovo ``-F``/``-FL``; on Android, a model word
+   Huawei ``-W09``-style suffixes, Lenovo ``-F``/``-FL``; Lenovo's 3G tablet variants
+   (``A3000-H``, ``A5500-HV``: a letter, four digits and ``-H``; its phones use lower-case
+   suffixes such as ``A7000-a``); Huawei's S7 tablet line (IDEOS S7, S7 Slim, MediaPad
+   ``S7-301u``), whose Android 2.x models sent ``Mobile``; on Android, a model word
    ending in ``tab``, ``pad`` or ``slate`` (MediaPad, MatePad, IdeaTab; ``PadFone`` is a
    phone).
    Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
@@ -106,7 +109,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from engine.facts import Device as Signals
 
@@ -159,7 +162,12 @@ _TABLET_MODEL = re.compile(
     # Generic tablet names: "MID" models, bare Rockchip reference boards.
     r"|\bMID\d|\bRK(?:28|29|30|31)\d\d\b"
     # Wi-Fi-only variants: Huawei "-W09" (MediaPad, MatePad), Lenovo "-F"/"-FL".
-    r"|\b[A-Z0-9]{2,5}-W\d\d\b|\b[A-Z]?\d{4}-FL?\b",
+    r"|\b[A-Z0-9]{2,5}-W\d\d\b|\b[A-Z]?\d{4}-FL?\b"
+    # Lenovo's 3G tablet variants: "-H"/"-HV" after a letter and four digits (A3000-H).
+    r"|\bLenovo[- ]?[ABS]\d{4}-HV?\b"
+    # Huawei's S7 tablet line, whose Android 2.x models sent "Mobile": IDEOS S7, S7 Slim and
+    # the MediaPad S7-xxx codes (S7-301u).
+    r"|\b(?:IDEOS|Huawei)[ _-]?S7\b|\bS7-\d{3}[A-Z]?\b",
     re.IGNORECASE,
 )
 _PHONE_MODEL = re.compile(
@@ -384,7 +392,7 @@ def _classify_ua(ua: str) -> tuple[Device, str, str]:
     import user_agents
 
     parsed = user_agents.parse(ua)
-    base: Device = "tablet" if parsed.is_tablet else "mobile" if parsed.is_mobile else "desktop"
+    base = _library_device(parsed)
 
     tokens: tuple[tuple[re.Pattern[str], Device, str], ...] = (
         (_NOT_HANDHELD, "desktop", "not-handheld"),
@@ -414,6 +422,18 @@ def _classify_ua(ua: str) -> tuple[Device, str, str]:
         if mobi:
             return "mobile", "mobi-token", mobi.group()
     return base, "library", f"{parsed.device.family or 'Other'} / {parsed.os.family or 'Other'}"
+
+
+def library_device(user_agent: str) -> Device:
+    """What the ``user-agents`` library alone answers (the base the UA rules correct)."""
+    import user_agents
+
+    return _library_device(user_agents.parse(user_agent[:_MAX_UA_LENGTH]))
+
+
+def _library_device(parsed: Any) -> Device:
+    # A tablet is not mobile (the product contract); the library reports many as both.
+    return "tablet" if parsed.is_tablet else "mobile" if parsed.is_mobile else "desktop"
 
 
 def _platform(ua: str) -> str:

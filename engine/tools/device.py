@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
 from typing import Any, TextIO
 
 from engine import facts
-from engine.device import DEVICES, decide, explain
+from engine.device import DEVICES, decide, explain, library_device
 
 _SHORT_NAMES = {"ua": "userAgent", "touch": "maxTouchPoints"}
 
@@ -74,12 +76,19 @@ def corpus_half(user_agent: str) -> str:
     return "look" if hashlib.sha256(user_agent.encode("utf-8")).digest()[0] % 2 == 0 else "score"
 
 
-def confusion(entries: Iterable[Mapping[str, Any]], half: str) -> Counter[tuple[str, str]]:
-    """(label, answer) counts over one half of the corpus, from the User-Agent alone."""
+def ua_device(user_agent: str) -> str:
+    """The engine's answer from the User-Agent alone (the library and our UA rules)."""
+    return explain(user_agent)[0]
+
+
+def confusion(
+    entries: Iterable[Mapping[str, Any]], half: str | None, answer: Callable[[str], str] = ua_device
+) -> Counter[tuple[str, str]]:
+    """(label, answer) counts over one half of the corpus (None: all of it), from the User-Agent alone."""
     counts: Counter[tuple[str, str]] = Counter()
     for entry in entries:
-        if corpus_half(entry["user_agent"]) == half:
-            counts[(corpus_label(entry), explain(entry["user_agent"])[0])] += 1
+        if half is None or corpus_half(entry["user_agent"]) == half:
+            counts[(corpus_label(entry), answer(entry["user_agent"]))] += 1
     return counts
 
 
@@ -93,3 +102,29 @@ def table(counts: Counter[tuple[str, str]]) -> str:
     return "\n".join(
         f"  {label:>7}: " + ", ".join(f"{got}={counts[(label, got)]}" for got in DEVICES) for label in DEVICES
     )
+
+
+def load_corpus(path: Path) -> list[dict[str, Any]]:
+    """The entries of a Mobile-Detect style labelled list (``{"user_agents": [...]}``)."""
+    entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["user_agents"]
+    return entries
+
+
+def corpus_report(path: Path, out: TextIO) -> int:
+    """The accuracy table of docs/device-detection.md: each half, the library alone and ours.
+
+    Prints only aggregate counts, never an entry: the score half must stay unseen.
+    """
+    entries = load_corpus(path)
+    library = f"`user-agents` {metadata.version('user-agents')} alone"
+    out.write("| half | | accuracy | desktop → d / m / t | phone → d / m / t | tablet → d / m / t |\n")
+    out.write("|---|---|---|---|---|---|\n")
+    for half in ("look", "score"):
+        for name, answer in ((library, library_device), ("with our corrections", ua_device)):
+            counts = confusion(entries, half, answer)
+            right = sum(counts[(label, label)] for label in DEVICES)
+            cells = " | ".join(" / ".join(str(counts[(label, got)]) for got in DEVICES) for label in DEVICES)
+            out.write(f"| {half} | {name} | {accuracy(counts) * 100:.2f} % ({right}) | {cells} |\n")
+    whole = accuracy(confusion(entries, None))
+    out.write(f"\nThe whole corpus ({len(entries)} entries), with our corrections: {whole * 100:.2f} %.\n")
+    return 0

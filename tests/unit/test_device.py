@@ -27,7 +27,7 @@ CORPUS = (
 # UA alone. The look half is what rules may be written from; the score half is only scored.
 # The goal for the score half is 0.97; the floor is what it measured when the split was
 # made (96.6 %), so a change that loses accuracy on unseen data fails here.
-MIN_LOOK_ACCURACY = 0.97
+MIN_LOOK_ACCURACY = 0.976
 MIN_SCORE_ACCURACY = 0.965
 
 # Current browsers (late 2024 / 2025 versions), as they really send their UA.
@@ -53,6 +53,9 @@ MOBILE = {
     "opera-mobile-android": "Opera/9.80 (Android 2.3.7; Linux; Opera Mobi/46154) Presto/2.11.355 Version/12.10",
     "windows-10-mobile-edge": "Mozilla/5.0 (Windows NT 10.0; ARM; Lumia 950) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/46.0.2486.0 Safari/537.36 Edge/13.10586",
     "nintendo-3ds": "Mozilla/5.0 (Nintendo 3DS; U; ; en) Version/1.7567.US",
+    # Not the tablet lines above: a Lenovo phone's suffix is lower case, a Galaxy S7 is SM-G.
+    "lenovo-phone": "Mozilla/5.0 (Linux; Android 5.0; Lenovo A7000-a Build/LRX21M) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/58.0.3029.83 Mobile Safari/537.36",
+    "galaxy-s7": "Mozilla/5.0 (Linux; Android 8.0.0; SM-G930F Build/R16NW) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/80.0.3987.99 Mobile Safari/537.36",
 }
 TABLET = {
     "ipad-safari": "Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.7 Mobile/15E148 Safari/604.1",
@@ -69,6 +72,9 @@ TABLET = {
     "huawei-matepad-wifi": "Mozilla/5.0 (Linux; Android 10; BAH3-W09) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
     "lenovo-tab": "Mozilla/5.0 (Linux; Android 11; Lenovo TB-X606F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     "playbook": "Mozilla/5.0 (PlayBook; U; RIM Tablet OS 2.1.0; en-US) AppleWebKit/536.2+ (KHTML, like Gecko) Version/7.2.1.0 Safari/536.2+",
+    # Old tablets whose stock browser sent "Mobile": a model line says tablet.
+    "lenovo-3g-tablet-with-mobile-token": "Mozilla/5.0 (Linux; U; Android 4.2.2; en-us; Lenovo A7600-H Build/JDQ39) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30",
+    "huawei-ideos-s7-slim": "Mozilla/5.0 (Linux; U; Android 2.2; en-us; HUAWEI IDEOS S7 Slim Build/FRF91) AppleWebKit/533.1 (KHTML, like Gecko) Version/4.0 Mobile Safari/533.1",
 }
 # Not handhelds: the library reads several of these as phones or tablets.
 NOT_HANDHELD = {
@@ -445,3 +451,35 @@ def test_a_stored_device_that_is_not_one_is_decided_again(stored: object) -> Non
     engine.receive_json([fact, {"type": "page", "now": now + 1000, "url": "https://shop.test/"}])
     assert [type(d).__name__ for d in engine.decisions()] == ["Show"]
     assert engine.state()["session"]["device"]["type"] == "tablet"
+
+
+def test_the_corpus_report_counts_each_half_and_prints_no_entry(tmp_path: Path) -> None:
+    # The library reads this Galaxy Tab (it sends "Mobile") as a phone; our rules do not.
+    labelled = {
+        TABLET["ipad-safari"]: "tablet",
+        DESKTOP["chrome-windows"]: "desktop",
+        TABLET["galaxy-tab-a-with-mobile-token"]: "tablet",
+        MOBILE["iphone-safari"]: "mobile",
+    }
+    entries = [{"user_agent": ua, "mobile": label != "desktop", "tablet": label == "tablet"} for ua, label in labelled.items()]
+    corpus = tmp_path / "list.json"
+    corpus.write_text(json.dumps({"user_agents": entries}), encoding="utf-8")
+    out = io.StringIO()
+    assert device_tool.corpus_report(corpus, out) == 0
+    report = out.getvalue()
+    assert not any(ua in report for ua in labelled)
+
+    def cells(half: str, name: str) -> list[str]:
+        row = next(line for line in report.splitlines() if line.startswith(f"| {half} | {name}"))
+        return [cell.strip() for cell in row.split("|")[3:7]]
+
+    for half in ("look", "score"):
+        mine = [(ua, label) for ua, label in labelled.items() if device_tool.corpus_half(ua) == half]
+        for name, answer in (("`user-agents`", device.library_device), ("with our corrections", classify)):
+            counts = Counter((label, answer(ua)) for ua, label in mine)
+            right = sum(counts[(d, d)] for d in device.DEVICES)
+            expected = [f"{100 * right / len(mine):.2f} % ({right})" if mine else "0.00 % (0)"]
+            expected += [" / ".join(str(counts[(label, got)]) for got in device.DEVICES) for label in device.DEVICES]
+            assert cells(half, name) == expected, (half, name)
+    assert device.library_device(TABLET["galaxy-tab-a-with-mobile-token"]) == "mobile"
+    assert report.rstrip().endswith("The whole corpus (4 entries), with our corrections: 100.00 %.")
