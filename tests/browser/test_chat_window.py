@@ -12,10 +12,12 @@ import json
 import re
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, Route, expect
 
+from engine.serve import STRICT_CSP, start_server
 from engine.tools.chat_endpoint import SCRIPT, ChatEndpoint
 from tests.browser.demo_helpers import Demo
 
@@ -155,3 +157,34 @@ def test_without_an_event_stream_the_window_polls_every_one_and_a_half_seconds(d
     demo.page.clock.run_for(1500)
     expect(log).to_contain_text("Agent: Polled reply", timeout=UI_MS)
     assert refused and all(f"conversation={mine}" in url for url in refused)
+
+
+VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  (window.__violations ||= []).push(e.violatedDirective + " " + e.blockedURI));"""
+
+
+def test_the_event_stream_works_under_the_strict_content_security_policy(
+    new_context: Callable[..., BrowserContext], demo_site: Path, demo_engage: Path
+) -> None:
+    server = start_server(demo_site, demo_engage, headers={"Content-Security-Policy": STRICT_CSP}, chat=ChatEndpoint())
+    try:
+        context = new_context()
+        context.add_init_script(VIOLATIONS)
+        visitor = context.new_page()
+        streams: list[str] = []
+        visitor.on("response", lambda r: streams.append(r.headers.get("content-type", ""))
+                   if r.request.method == "GET" and "/engage/chat?" in r.url else None)
+        visitor.goto(server.url + "rules.html")
+        for _ in range(600):  # wait_for_function would evaluate a string, which this policy forbids
+            if visitor.evaluate("!!(window.engage && typeof engage.state === 'function' && engage.state())"):
+                break
+            visitor.wait_for_timeout(100)
+        visitor.get_by_role("button", name="Open a support chat (a survey follows)").click()
+        chat = visitor.locator('[data-engage-interaction="support-chat"]').get_by_role("dialog")
+        chat.get_by_role("textbox", name="Message").fill("Hello under CSP")
+        chat.get_by_role("button", name="Send").click()
+        expect(chat.get_by_role("log")).to_contain_text(SCRIPT[0], timeout=UI_MS)
+        assert streams and streams[0].startswith("text/event-stream"), streams
+        assert visitor.evaluate("window.__violations || []") == []
+    finally:
+        server.stop()
