@@ -146,6 +146,26 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.directory = root
         return super().translate_path(path)
 
+    def do_GET(self) -> None:
+        """GET /engage/chat streams a conversation's server-sent events (engine/tools/chat_endpoint.py);
+        everything else is a file."""
+        bare, _, query = self.path.partition("?")
+        if self.chat is None or bare != CHAT_PATH:
+            super().do_GET()
+            return
+        status, answer = self.chat.stream(query, self.headers.get("Last-Event-ID"))
+        self.send_response(status)
+        if isinstance(answer, dict):
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps(answer).encode())
+            return
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for chunk in answer:
+            self.wfile.write(chunk)
+            self.wfile.flush()
+
     def do_POST(self) -> None:
         """POST /engage/collect goes to the collector's ASGI app (engine/tools/collect.py),
         POST /engage/chat to the reference chat endpoint (engine/tools/chat_endpoint.py)."""

@@ -15,6 +15,14 @@ agent    list  {}                             -> {conversations: [{conversation,
 answered from a short canned script, so the demo converses on its own. Backed by SQLite
 (an in-memory database unless a path is given); one lock serialises the server's threads.
 This is a reference for site developers, not a product: it has no authentication.
+
+Server-sent events, in place of polling: GET on the same URL with `?conversation=ID&after=N`
+(a reconnecting EventSource's Last-Event-ID header wins over `after`) answers
+`text/event-stream`. Each event's data is what `poll` answers, `{messages, ended}`, and its
+id the last message id in it: first the messages after N, then each change as it happens,
+until the conversation ends (the last event says `ended`). An idle stream sends a comment
+every KEEPALIVE_SECONDS and closes after STREAM_SECONDS; the browser then reconnects where
+it left off.
 """
 
 from __future__ import annotations
@@ -22,13 +30,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 SCRIPT = (
     "Thanks for your message! An agent has been told and will answer here.",
     "An agent will be with you shortly; you can keep writing meanwhile.",
 )
 MAX_TEXT = 2000
+KEEPALIVE_SECONDS = 15.0
+STREAM_SECONDS = 30.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -44,6 +57,7 @@ class ChatEndpoint:
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # notified after every request that changes a conversation
 
     def handle(self, body: bytes) -> tuple[int, dict[str, Any]]:
         """One request: (HTTP status, JSON answer). Bad requests say what is wrong."""
@@ -59,7 +73,10 @@ class ChatEndpoint:
             return 400, {"error": f"unknown op {op!r}; expected start, send, poll, end, list, reply or close"}
         with self._lock:
             try:
-                return 200, handler(request)
+                answer = handler(request)
+                if op not in ("poll", "list"):
+                    self._changed.notify_all()
+                return 200, answer
             except LookupError as exc:
                 return 404, {"error": str(exc)}
             except ValueError as exc:
@@ -124,3 +141,39 @@ class ChatEndpoint:
             "LEFT JOIN messages m ON m.conversation = c.id GROUP BY c.id ORDER BY c.id")
         return {"conversations": [{"conversation": i, "queueKey": q, "language": lang, "ended": bool(e), "messages": n}
                                   for i, q, lang, e, n in rows]}
+
+    def stream(self, query: str, last_event_id: str | None = None, *, keepalive: float = KEEPALIVE_SECONDS,
+               limit: float = STREAM_SECONDS) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
+        """A GET with `query` ("conversation=ID&after=N"): (200, the event stream's chunks), or
+        (HTTP status, {"error": ...}) when there is no such conversation."""
+        params = parse_qs(query)
+        try:
+            cid = int(params.get("conversation", [""])[0])
+            after = int(last_event_id or params.get("after", ["0"])[0] or 0)
+        except ValueError:
+            return 400, {"error": "give ?conversation=ID (and after=N, the last message id seen) as whole numbers"}
+        with self._lock:
+            try:
+                self._conversation({"conversation": cid})
+            except LookupError as exc:
+                return 404, {"error": str(exc)}
+        return 200, self._events(cid, after, keepalive, limit)
+
+    def _events(self, cid: int, after: int, keepalive: float, limit: float) -> Iterator[bytes]:
+        yield b"retry: 1000\n\n"
+        deadline = time.monotonic() + limit
+        while True:
+            with self._changed:
+                answer = self._op_poll({"conversation": cid, "after": after})
+                if not answer["messages"] and not answer["ended"]:
+                    self._changed.wait(max(0.0, min(keepalive, deadline - time.monotonic())))
+                    answer = self._op_poll({"conversation": cid, "after": after})
+            if answer["messages"] or answer["ended"]:
+                after = max([after, *(m["id"] for m in answer["messages"])])
+                yield f"id: {after}\ndata: {json.dumps(answer)}\n\n".encode()
+                if answer["ended"]:
+                    return
+            elif time.monotonic() < deadline:
+                yield b": keepalive\n\n"
+            if time.monotonic() >= deadline:
+                return

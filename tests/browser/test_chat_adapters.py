@@ -124,9 +124,31 @@ def test_a_rule_opens_the_vendor_widget_and_its_events_come_back(page: Page, sit
     assert page.evaluate("window.__errors || []") == []
 
 
-def test_closing_the_widget_before_a_conversation_is_declined(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
-    open_tawk(page, site_server, tmp_path)
-    page.evaluate("window.__chat.fire('onChatMinimized')")
+# provider -> [event, arg] the vendor fires when the visitor closes its widget
+CLOSED = {
+    "tawk": ["onChatMinimized", None],
+    "crisp": ["chat:closed", None],
+    "livechat": ["visibility_changed", {"visibility": "minimized"}],
+    "rocketchat": ["onChatMinimized", None],
+    "freshchat": ["widget:closed", None],
+    "liveperson": ["lpUnifiedWindow:windowClosed", None],
+}
+
+
+@pytest.mark.parametrize("provider", sorted(CLOSED))
+def test_closing_the_widget_before_a_conversation_is_declined(page: Page, site_server: SiteServer, tmp_path: Path, provider: str) -> None:
+    open_chat(page, site_server(site(tmp_path, provider)))
+    page.wait_for_function(f"window.__chat.calls.length >= {len(VENDORS[provider][0])}")
+    page.evaluate("([e, a]) => window.__chat.fire(e, a)", CLOSED[provider])
+    wait_status(page, "declined")
+    assert "interacted" not in statuses(page)
+
+
+def test_a_livechat_greeting_is_not_a_conversation(page: Page, site_server: SiteServer, tmp_path: Path) -> None:
+    open_chat(page, site_server(site(tmp_path, "livechat")))
+    page.wait_for_function("window.__chat.calls.some(c => c[0] === 'maximize')")
+    page.evaluate("window.__chat.fire('new_event', {type: 'message', author: {type: 'agent'}, greeting: {id: 1, uniqueId: 'g'}})")
+    page.evaluate("window.__chat.fire('visibility_changed', {visibility: 'minimized'})")
     wait_status(page, "declined")
     assert "interacted" not in statuses(page)
 
@@ -159,19 +181,45 @@ def test_an_adapter_that_throws_gives_one_error_and_the_fallback(page: Page, sit
     assert page.evaluate("window.__chat.calls") == []
 
 
+HELP_RULE: dict[str, Any] = {
+    "name": "Help", "rulesets": [{"conditions": [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": "#help"}]}],
+    "outcome": {"start": "sales-panel", "queueKey": "Sales",
+                "variants": [{"when": {"queue": "Sales", "agentsAvailable": {"lessThan": 1}}, "start": "callback"}]}}
+
+
+def ask_for_help(page: Page) -> None:
+    page.evaluate("engage.evaluate()")
+    page.evaluate("location.hash = 'help'")
+
+
 @pytest.mark.parametrize(("status", "shown"), [("offline", "We will call you back"), ("online", "Questions?")])
 def test_the_vendor_availability_chooses_the_outcome_variant(page: Page, site_server: SiteServer, tmp_path: Path, status: str, shown: str) -> None:
-    config = {**CONFIG, "rules": [
-        {"name": "Help", "rulesets": [{"conditions": [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": "#help"}]}],
-         "outcome": {"start": "sales-panel", "queueKey": "Sales",
-                     "variants": [{"when": {"queue": "Sales", "agentsAvailable": {"lessThan": 1}}, "start": "callback"}]}}]}
-    base = site_server(site(tmp_path, "tawk", config=config))
+    base = site_server(site(tmp_path, "tawk", config={**CONFIG, "rules": [HELP_RULE]}))
     page.add_init_script(f"window.__tawkStatus = {json.dumps(status)}")
     page.goto(base + "shop.html")
     page.wait_for_function("typeof Tawk_API.onStatusChange === 'function'")  # the adapter listens: the status is sent
-    page.evaluate("engage.evaluate()")
-    page.evaluate("location.hash = 'help'")
+    ask_for_help(page)
     expect(page.get_by_role("dialog", name=shown)).to_be_visible()
+
+
+# provider -> (the event the adapter subscribes to, a script making the vendor say "no agents")
+OFFLINE = {
+    "crisp": ("website:availability:changed", "window.__crispAvailable = false; __chat.fire('website:availability:changed', false)"),
+    "livechat": ("availability_changed", "__chat.fire('availability_changed', {availability: 'offline'})"),
+    "rocketchat": ("onServiceOffline", "__chat.fire('onServiceOffline', {})"),
+    "liveperson": ("LP_OFFERS:START", "__chat.fire('LP_OFFERS:START', {engagementId: 12345, state: 2})"),
+}
+
+
+@pytest.mark.parametrize("provider", sorted(OFFLINE))
+def test_the_vendor_saying_no_agents_chooses_the_callback_variant(page: Page, site_server: SiteServer, tmp_path: Path, provider: str) -> None:
+    event, offline = OFFLINE[provider]
+    base = site_server(site(tmp_path, provider, config={**CONFIG, "rules": [HELP_RULE]}))
+    page.goto(base + "shop.html")
+    page.wait_for_function(f"!!(window.__chat.handlers[{json.dumps(event)}] || []).length")  # the adapter listens
+    page.evaluate(offline)
+    ask_for_help(page)
+    expect(page.get_by_role("dialog", name="We will call you back")).to_be_visible()
 
 
 def test_a_chat_resumed_on_the_next_page_is_not_opened_again_and_still_reports(page: Page, site_server: SiteServer, tmp_path: Path) -> None:

@@ -1,4 +1,7 @@
 /** Freshchat Web Messenger. Reference: https://developers.freshchat.com/web-sdk/v1
+ * NOT CONFIRMED: that page (as far as it could be read) shows fcWidget.setExternalId and
+ * fcWidget.user.set*; the calls and events below are the ones public Freshchat integrations
+ * use, not found on a vendor page (docs/chat.md marks them so).
  * open: window.fcWidget.open({name: routing.topic}) (a topic / channel name, or none);
  * routing: fcWidget.setTags(routing.tags); locale: fcWidget.user.setLocale(locale);
  * events: fcWidget.on('message:sent') started, fcWidget.on('widget:closed') closed; no ended

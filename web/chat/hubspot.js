@@ -1,7 +1,15 @@
-/** HubSpot chat widget (Conversations SDK). Reference: https://developers.hubspot.com/docs/reference/api/conversations/chat-widget-sdk
+/** HubSpot chat widget (Conversations SDK). References:
+ * https://developers.hubspot.com/docs/reference/api/conversations/chat-widget-sdk (widget.open)
+ * and https://developers.hubspot.com/docs/methods/conversations_api/widget_events
+ * (conversationStarted: "a new conversation has been successfully started"; conversationClosed:
+ * "marked as closed from the conversations inbox, and is unrelated to the user minimizing or
+ * closing the chat widget"; registered with HubSpotConversations.on).
  * open: window.HubSpotConversations.widget.open(); routing: none from the page (chatflows
- * target by page); locale: none; events: HubSpotConversations.on('conversationStarted')
- * started, on('conversationClosed') ended, on('widgetClosed') closed; no availability. */
+ * target pages); locale: none (hsConversationsSettings has no language; a chatflow's language
+ * is set in HubSpot); events: on('conversationStarted') started, on('conversationClosed')
+ * ended, on('widgetClosed') closed -- NOT CONFIRMED: 'widgetClosed' is not on the pages above
+ * (it is used by public integrations), so a chat may only end by conversationClosed; no
+ * availability. */
 /** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "hubspot",
@@ -10,7 +18,7 @@ export default {
   listen(w, on) {
     w.HubSpotConversations.on("conversationStarted", on.started);
     w.HubSpotConversations.on("conversationClosed", on.ended);
-    w.HubSpotConversations.on("widgetClosed", on.closed);
+    w.HubSpotConversations.on("widgetClosed", on.closed);  // not confirmed (see above)
   },
   open(w) {
     w.HubSpotConversations.widget.open();

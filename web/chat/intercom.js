@@ -1,7 +1,11 @@
-/** Intercom Messenger. Reference: https://developers.intercom.com/installing-intercom/web/methods
+/** Intercom Messenger. References: https://developers.intercom.com/installing-intercom/web/methods
+ * (Intercom('update'), Intercom('showNewMessage'), Intercom('onShow'), Intercom('onHide')) and
+ * https://www.intercom.com/help/en/articles/9423842-enforce-the-language-of-the-messenger-fin-ai-agent-and-workflows-for-specific-users
+ * (the `language_override` attribute, settable from the JavaScript snippet).
  * open: Intercom('showNewMessage'); routing: Intercom('update', routing.attributes) (attributes
  * Intercom's assignment rules route on); locale: Intercom('update', {language_override});
- * events: Intercom('onShow') started, Intercom('onHide') closed; no ended event, no availability. */
+ * events: Intercom('onShow') started, Intercom('onHide') closed; no ended event, no
+ * availability. */
 /** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "intercom",

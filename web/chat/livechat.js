@@ -1,9 +1,13 @@
 /** LiveChat Chat Widget. Reference: https://platform.text.com/docs/extending-chat-widget/javascript-api
+ * (its names as typed by LiveChat's own adapters: github.com/livechat/chat-widget-adapters,
+ * packages/widget-core/src/types.ts and assign-event-handlers.ts).
  * open: LiveChatWidget.call('maximize'); routing: LiveChatWidget.call('set_session_variables',
- * routing.sessionVariables) (the group is chosen at load with __lc.group); locale: none;
- * events: on('new_event') started, on('visibility_changed') to "minimized" closed;
- * availability: on('availability_changed') and get('state').availability. Loaded: get() works
- * (before load the snippet's get throws). */
+ * routing.sessionVariables) (the group is chosen at load with __lc.group); locale: none (the
+ * API has no language call; a group's language is set in LiveChat); events: on('new_event')
+ * started (a greeting, an event carrying `greeting`, is an invitation, not a conversation),
+ * on('visibility_changed') to "minimized" closed; availability: on('availability_changed') and
+ * get('state').availability ("online" / "offline"). Loaded: get() works (the snippet's get
+ * throws "You can't use getters before load"). */
 /** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "livechat",
@@ -14,7 +18,7 @@ export default {
   },
   listen(w, on) {
     const lc = w.LiveChatWidget;
-    lc.on("new_event", on.started);
+    lc.on("new_event", (event) => { if (!(event && event.greeting)) on.started(); });
     lc.on("visibility_changed", (data) => { if (data && data.visibility === "minimized") on.closed(); });
     lc.on("availability_changed", (data) => on.availability(!!data && data.availability === "online"));
     on.availability(lc.get("state").availability === "online");

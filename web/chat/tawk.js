@@ -1,5 +1,7 @@
-/** tawk.to widget. Reference: https://developer.tawk.to/jsapi/
- * open: Tawk_API.maximize(); routing: Tawk_API.addTags(routing.tags, callback); locale: none;
+/** tawk.to widget. Reference: https://developer.tawk.to/jsapi/ (the same API in tawk.to's own
+ * docs/api-reference.md of github.com/tawk/tawk-messenger-vue-3).
+ * open: Tawk_API.maximize(); routing: Tawk_API.addTags(routing.tags, callback); locale: none
+ * (the API has no language call; a widget's language is set in tawk.to's dashboard);
  * events: Tawk_API.onChatStarted started, onChatEnded ended, onChatMinimized closed;
  * availability: Tawk_API.onStatusChange(status) and getStatus() ("online", "away", "offline").
  * The site's own callbacks on Tawk_API are kept: ours run after them. */

@@ -1,7 +1,8 @@
 // engage built-in chat window, live (docs/chat.md, "The built-in window"): where the config
 // sets `chat.endpoint` and no provider, the chat window gets an input and converses through
-// that same-origin endpoint's JSON protocol (start, send, poll, end). web/ui.js imports this
-// module only then. Agents' replies land in the window's log (role="log", announced politely).
+// that same-origin endpoint's JSON protocol (start, send, end; replies by server-sent events,
+// or by polling where the endpoint offers no event stream). web/ui.js imports this module
+// only then. Agents' replies land in the window's log (role="log", announced politely).
 
 const POLL_MS = 1500;
 
@@ -20,6 +21,8 @@ export function converse(box, log, chat, ui) {
     return () => {};
   }
   let conversation = null, after = 0, timer = null, stopped = false, failed = false;
+  /** @type {EventSource|null} */
+  let source = null;
   const post = (op, body) => fetch(url, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
     body: JSON.stringify({op, conversation, ...body})}).then((r) => r.json().then((j) => {
     if (!r.ok) throw new Error(j && j.error || `HTTP ${r.status}`);
@@ -44,7 +47,7 @@ export function converse(box, log, chat, ui) {
     const text = input.value.trim();
     if (!text || !conversation) return;
     input.value = "";
-    post("send", {text}).then(poll, fail);
+    post("send", {text}).then(() => { if (!source) poll(); }, fail);
   });
   box.append(form);
 
@@ -52,21 +55,56 @@ export function converse(box, log, chat, ui) {
     const who = m.from === "visitor" ? "You" : m.from === "agent" ? "Agent" : "Assistant";
     log.append(ui.el("p", {class: `msg ${m.from}`}, ui.el("span", {class: "from", text: `${who}: `}), m.text));
   }
+  /** Show what a poll answer or a stream event carries; true when the conversation ended. */
+  function take(r) {
+    for (const m of r.messages || []) {
+      if (m.id <= after) continue;  // a poll and the stream may both bring it
+      after = m.id;
+      show(m);
+    }
+    if (!r.ended) return false;
+    stopped = true;
+    clearTimeout(timer);
+    if (source) source.close();
+    ui.ended();
+    return true;
+  }
   function poll() {
     clearTimeout(timer);
     if (stopped || failed) return;
     post("poll", {after}).then((r) => {
-      for (const m of r.messages || []) { after = Math.max(after, m.id); show(m); }
-      if (r.ended) { stopped = true; ui.ended(); return; }
-      timer = setTimeout(poll, POLL_MS);
+      if (!take(r)) timer = setTimeout(poll, POLL_MS);
     }, fail);
   }
-  post("start", {queueKey: chat.queueKey, language: chat.language}).then((r) => { conversation = r.conversation; poll(); }, fail);
+  /** Server-sent events; polling where the endpoint (or the browser) offers none. */
+  function listen() {
+    if (typeof EventSource !== "function") return poll();
+    const events = new URL(url);
+    events.search = new URLSearchParams({conversation: String(conversation), after: String(after)}).toString();
+    const es = new EventSource(events.href);
+    let open = false;
+    source = es;
+    es.onopen = () => { open = true; };
+    es.onmessage = (e) => {
+      let r;
+      try { r = JSON.parse(e.data); } catch { return; }
+      take(r);
+    };
+    es.onerror = () => {
+      if (stopped || failed) return es.close();
+      if (open && es.readyState === EventSource.CONNECTING) { open = false; return; }  // the browser reconnects once more
+      es.close();  // no stream here, or it broke twice: poll instead
+      source = null;
+      poll();
+    };
+  }
+  post("start", {queueKey: chat.queueKey, language: chat.language}).then((r) => { conversation = r.conversation; listen(); }, fail);
 
   return () => {
     if (stopped) return;
     stopped = true;
     clearTimeout(timer);
+    if (source) source.close();
     if (conversation && !failed) post("end", {}).catch(() => { /* the window is gone already */ });
   };
 }

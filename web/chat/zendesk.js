@@ -1,7 +1,10 @@
 /** Zendesk messaging Web Widget. Reference: https://developer.zendesk.com/api-reference/widget-messaging/web/core
- * open: zE('messenger', 'open'); routing: zE('messenger:set', 'conversationTags', routing.tags);
- * locale: zE('messenger:set', 'locale', locale); events: zE('messenger:on', 'open') started,
- * zE('messenger:on', 'close') closed; no ended event, no availability. */
+ * (sections Open, On Open, On Close, Set locale, Set conversation tags; the same names are
+ * typed in DefinitelyTyped's types/zendesk-web-widget/index.d.ts, which links each section).
+ * open: zE('messenger', 'open'); routing: zE('messenger:set', 'conversationTags', routing.tags)
+ * (Zendesk's triggers route on tags); locale: zE('messenger:set', 'locale', locale); events:
+ * zE('messenger:on', 'open') started, zE('messenger:on', 'close') closed; no "ended" event, no
+ * availability. */
 /** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "zendesk",

@@ -1,4 +1,6 @@
-// Stand-in for Freshchat's fcWidget, from https://developers.freshchat.com/web-sdk/v1
+// Stand-in for Freshchat's fcWidget, after https://developers.freshchat.com/web-sdk/v1 -- NOT CONFIRMED:
+// open({name}), setTags, user.setLocale and the events "message:sent" / "widget:closed" are
+// the names public Freshchat integrations use; they were not found on a vendor page.
 window.fcWidget = {
   isLoaded() { return true; },
   open(options) { __chat.call("open", ...(options === undefined ? [] : [options])); },
