@@ -97,6 +97,7 @@
   }
   function post(msg) {
     inflight = waiters; sent = msg; postedAt = realNow(); msg.probe = !!probing;
+    msg.trace = true;  // the engine sends a trace only when asked (engine/_bridge.py)
     queue = []; waiters = [];
     msg.facts.forEach(function (f) { if (f.type === "page") lastPage = f; });
     try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }

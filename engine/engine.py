@@ -52,6 +52,7 @@ from engine.conditions.base import CustomResult, SelectorResult, View
 from engine.conditions.visitor import content_engagement
 from engine.config import Config, Outcome, Rule
 from engine.decisions import Chat, Control, Decision, Error, Hide, Show, Survey
+from engine.fastpath import checks_for
 from engine.languages import localize
 from engine.outcomes import Resolved, choose_language, resolve
 from engine.state import (
@@ -109,7 +110,10 @@ class Watch:
 class PageView:
     started_at: int = 0
     declined: set[str] = field(default_factory=set)
-    memo: dict[int, RuleTrace] = field(default_factory=dict)
+    # rule index -> matched, for the rules tested in this page view
+    memo: dict[int, bool] = field(default_factory=dict)
+    # rule index -> how it was tested, for the memo's rules tested while tracing (or traced later)
+    traces: dict[int, RuleTrace] = field(default_factory=dict)
     exit_intent: bool = False
 
 
@@ -148,10 +152,18 @@ class Engine:
         self._flips: dict[int, int] = {}
         self._reported: set[str] = set()
         self._state_dirty = False
+        # False: evaluate with the compiled checks and build the trace only if it is asked
+        # for (engine.fastpath); the bridge sets it per message, from what the loader asks.
+        self.tracing = True
+        self._checks = checks_for(config)
+        # the rules with a frequency cap: the others are never capped, so never asked
+        self._cappable = frozenset(r.index for r in config.rules if r.frequency.active)
         self._trace: Trace | None = None
-        self._trace_memo: dict[int, RuleTrace] | None = None
+        self._trace_args: tuple[int, str, dict[int, RuleStatus], str | None, list[int], bool] | None = None
+        self._trace_memo: dict[int, bool] | None = None
         # rule index -> what the last evaluation did with it, for the trace
         self._statuses: dict[int, RuleStatus] = {}
+        self._evaluations = 0
         self._login_changed = False
         # the page view's referrer and the browser's languages (engine.audience)
         self._referrer = ""
@@ -200,7 +212,14 @@ class Engine:
 
     @property
     def trace(self) -> Trace | None:
+        if self._trace is None and self._trace_args is not None:
+            self._trace = self._build_trace(*self._trace_args)
         return self._trace
+
+    @property
+    def evaluations(self) -> int:
+        """How many evaluations ran (an idle tick is none), so the bridge knows a missed trace."""
+        return self._evaluations
 
     def state(self) -> dict[str, Any]:
         """The state the loader persists: session and visitor, as plain JSON."""
@@ -283,6 +302,7 @@ class Engine:
             self._session = None
             self._stored_session = None
             self._page.memo.clear()
+            self._page.traces.clear()
             self._flips.clear()
 
     def _touch(self) -> None:
@@ -527,12 +547,16 @@ class Engine:
             return
         session = self._ensure_session()
         view = self._view(session)
-        memo, flips = self._page.memo, self._flips
+        memo, traces, flips, tracing, probe = self._page.memo, self._page.traces, self._flips, self.tracing, self.probe
         stale: list[int] = []
         retested: list[int] = []
         # a new page view starts with an empty memo: for the trace that is a clearing too
-        cleared = mode >= RECHECK or self._trace is None or self._trace_memo is not memo
+        cleared = mode >= RECHECK or self._trace_args is None or self._trace_memo is not memo
         self._trace_memo = memo
+        self._evaluations += 1
+        if mode >= RECHECK or not tracing:
+            # untraced, a re-test leaves its trace stale: they are all made again when asked
+            traces.clear()
         if mode >= RECHECK:
             memo.clear()
             flips.clear()
@@ -547,22 +571,28 @@ class Engine:
             stale = [i for i in sorted(due) if i in memo]
             for index in stale:
                 del memo[index]
+                traces.pop(index, None)
         self._changed.clear()
         self._statuses = {}
+        checks = self._checks
 
-        def tested(rule: Rule) -> RuleTrace:
-            traced = memo.get(rule.index)
-            if traced is None:
-                if self.probe is not None:
-                    self.probe(rule.name)
-                traced = test_rule(rule, view)
-                memo[rule.index] = traced
-                retested.append(rule.index)
+        def tested(rule: Rule) -> bool:
+            index = rule.index
+            matched = memo.get(index)
+            if matched is None:
+                if probe is not None:
+                    probe(rule.name)
+                if tracing:
+                    traced = traces[index] = test_rule(rule, view)
+                    matched = memo[index] = traced.matched
+                else:
+                    matched = memo[index] = checks[index](view)
+                retested.append(index)
                 if rule.timed:
                     flip = _soonest(c.next_flip(view) for c in rule.timed)
                     if flip is not None:
-                        flips[rule.index] = flip
-            return traced
+                        flips[index] = flip
+            return matched
 
         if mode == TICK:
             for index in stale:
@@ -573,11 +603,24 @@ class Engine:
         self._next_flip = min(flips.values(), default=None)
         displayed = next((d.rule for d in self._displayed.values() if d.regular and not d.sticky), None)
         displayed = displayed or next((d.rule for d in self._displayed.values() if d.regular), None)
-        self._trace = Trace(self._now, cause, self.config.rules, dict(memo), self._statuses, displayed, retested, cleared)
+        # made when asked (the trace property): most evaluations are read by no one
+        self._trace, self._trace_args = None, (self._now, cause, self._statuses, displayed, retested, cleared)
 
-    def _evaluate_always(self, rule: Rule, traced: RuleTrace, mode: int, view: View) -> None:
+    def _build_trace(self, now: int, cause: str, statuses: dict[int, RuleStatus], displayed: str | None,
+                     retested: list[int], cleared: bool) -> Trace:
+        traces = self._page.traces
+        missing = [self.config.rules[i] for i in self._page.memo if i not in traces]
+        if missing:
+            # Tested untraced: traced now, against what the engine knows now (the same
+            # facts, unless tracing was switched on after they changed).
+            view = self._view(self._ensure_session())
+            for rule in missing:
+                traces[rule.index] = test_rule(rule, view)
+        return Trace(now, cause, self.config.rules, dict(traces), statuses, displayed, retested, cleared)
+
+    def _evaluate_always(self, rule: Rule, matched: bool, mode: int, view: View) -> None:
         shown = self._displayed.get(rule.name)
-        if traced.matched:
+        if matched:
             self._detect_login(rule, view)
             if shown is not None:
                 self._statuses[rule.index] = self._shown_status(shown)
@@ -591,7 +634,7 @@ class Engine:
         elif shown is not None and self._removable(shown, mode):
             self._hide(shown, HideReason.NAVIGATION if mode == NAVIGATION else HideReason.RULE_STOPPED_MATCHING)
 
-    def _evaluate_regular(self, tested: Callable[[Rule], RuleTrace], mode: int, view: View) -> None:
+    def _evaluate_regular(self, tested: Callable[[Rule], bool], mode: int, view: View) -> None:
         # Invariant 3a: a sticky interaction is not the regular display.
         current = next((d for d in self._displayed.values() if d.regular and not d.sticky), None)
         if current is not None and self._removable(current, mode):
@@ -604,7 +647,7 @@ class Engine:
                     return
                 self._hide(current, HideReason.NAVIGATION)
                 current = None
-            elif own is not None and (own.monitored or mode == RECHECK) and not tested(own).matched:
+            elif own is not None and (own.monitored or mode == RECHECK) and not tested(own):
                 self._hide(current, HideReason.RULE_STOPPED_MATCHING)
                 current = None
         if current is None:
@@ -622,27 +665,29 @@ class Engine:
                 self._statuses[own.index] = self._shown_status(current)
             self._mark_suppressed(tested, own, mode)
 
-    def _mark_suppressed(self, tested: Callable[[Rule], RuleTrace], displayed: Rule | None, mode: int) -> None:
+    def _mark_suppressed(self, tested: Callable[[Rule], bool], displayed: Rule | None, mode: int) -> None:
         # Invariant 3: while one regular interaction is displayed, later matches wait.
         # A full evaluation tests every rule so the trace can say which ones wait; a tick
         # re-tests only what changed and the memo answers for the rest.
         if mode == TICK:
             return
+        cappable = self._cappable
         for rule in self.config.regular:
             if rule is displayed:
                 continue
-            if self._capped(rule):
+            if rule.index in cappable and self._capped(rule):
                 self._statuses[rule.index] = RuleStatus.CAPPED
             else:
                 tested(rule)
 
-    def _select(self, tested: Callable[[Rule], RuleTrace]) -> Rule | None:
+    def _select(self, tested: Callable[[Rule], bool]) -> Rule | None:
         """The first matching eligible regular rule (invariants 2 and 6)."""
+        cappable = self._cappable
         for rule in self.config.regular:
-            if self._capped(rule):
+            if rule.index in cappable and self._capped(rule):
                 self._statuses[rule.index] = RuleStatus.CAPPED
                 continue
-            if tested(rule).matched:
+            if tested(rule):
                 if rule.name in self._page.declined:
                     self._statuses[rule.index] = RuleStatus.DECLINED
                     return None
