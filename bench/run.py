@@ -882,7 +882,7 @@ def main(argv: list[str] | None = None) -> int:
         print("goals:")
         for r in goals:
             ratio = f" (ratio {r.ratio_median:.2f})" if r.ratio_median is not None else ""
-            print(f"  {r.status:<7} {r.section}: {r.metric.split(':')[0]} [{r.goal}]: {r.value}{ratio}")
+            print(f"  {r.status:<7} {r.section}: {r.metric.replace(' p50 / p95', '')} [{r.goal}]: {r.value}{ratio}")
     if args.json:
         args.json.write_text(json.dumps({"rows": [r.__dict__ for r in table.rows], "raw": table.raw}, indent=1, default=str))
     return 0

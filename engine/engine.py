@@ -164,6 +164,7 @@ class Engine:
         # rule index -> what the last evaluation did with it, for the trace
         self._statuses: dict[int, RuleStatus] = {}
         self._evaluations = 0
+        self._device_key: tuple[F.Device, Any] | None = None
         self._login_changed = False
         # the page view's referrer and the browser's languages (engine.audience)
         self._referrer = ""
@@ -502,7 +503,11 @@ class Engine:
         if fact is None:
             kind = stored.get("type")
             return (kind, str(stored.get("why", ""))) if isinstance(kind, str) else None
-        key = json.loads(json.dumps(dataclasses.astuple(fact)))  # as it reads back from storage
+        if self._device_key is not None and self._device_key[0] is fact:
+            key = self._device_key[1]  # the same fact as last evaluation: its key is known
+        else:
+            key = json.loads(json.dumps(dataclasses.astuple(fact)))  # as it reads back from storage
+            self._device_key = (fact, key)
         if stored.get("key") != key or not isinstance(stored.get("type"), str):
             # Parsing a User-Agent is the costliest thing a visitor pays for; once per session.
             from engine.device import decide
