@@ -215,63 +215,55 @@ class Engine:
     # ------------------------------------------------------------- applying facts
 
     def _apply(self, fact: F.Fact) -> int:
+        """Take one fact in; the evaluation mode it needs (NONE: none)."""
         now = getattr(fact, "now", None)
         if now is not None:
             self._advance(now)
-        match fact:
-            case F.Page():
-                return self._on_page(fact)
-            case F.Tick():
-                return TICK
-            case F.Selectors():
-                self._merge_results(self._selectors, fact.results, "dom")
-                return NONE
-            case F.Custom():
-                self._merge_results(self._custom, fact.results, "custom")
-                for path, result in fact.results.items():
-                    if result.error and f"custom:{path}" not in self._reported:
-                        self._reported.add(f"custom:{path}")
-                        self._error(ErrorCode.CUSTOM_FAILED, f'custom path "{path}" failed: {result.error}; it counts as false', path)
-                return NONE
-            case F.Device():
-                # The loader sends what it knows at boot and again when the high-entropy
-                # client hints arrive: a changed fact re-checks the rules that read it.
-                changed = self._device_fact is not None and fact != self._device_fact
-                self._device_fact = fact
-                return RECHECK if changed and self.config.needs_device else NONE
-            case F.Action():
-                self._touch()
-                return self._on_action(fact)
-            case F.Evaluate():
-                return RECHECK
-            case F.TriggerRule():
-                self._touch()
-                self._displays.trigger_rule(fact.name)
-                return NONE
-            case F.TriggerInteraction():
-                self._touch()
-                self._displays.trigger_interaction(fact.id)
-                return NONE
-            case F.QueueStatus():
-                status = (fact.agents_available, fact.queue_length)
-                changed = self._queues.get(fact.queue_key) != status
-                self._queues[fact.queue_key] = status
-                return RECHECK if changed else NONE
-            case F.Push():
-                self._touch()
-                return self._on_push(fact)
-            case F.Visibility():
-                return self._on_visibility(fact)
-            case F.ExitIntent():
-                # Exit intent counts once per page view: a visitor wiggling the pointer
-                # along the top edge must not re-trigger it.
-                if self._page.exit_intent:
-                    return NONE
-                self._page.exit_intent = True
-                return RECHECK
-            case F.SessionSync():
-                return self._on_sync(fact)
+        handler = _APPLY.get(type(fact))
+        return handler(self, fact) if handler is not None else NONE
+
+    def _on_selectors(self, fact: F.Selectors) -> int:
+        self._merge_results(self._selectors, fact.results, "dom")
         return NONE
+
+    def _on_custom(self, fact: F.Custom) -> int:
+        self._merge_results(self._custom, fact.results, "custom")
+        for path, result in fact.results.items():
+            if result.error and f"custom:{path}" not in self._reported:
+                self._reported.add(f"custom:{path}")
+                self._error(ErrorCode.CUSTOM_FAILED, f'custom path "{path}" failed: {result.error}; it counts as false', path)
+        return NONE
+
+    def _on_device(self, fact: F.Device) -> int:
+        # The loader sends what it knows at boot and again when the high-entropy
+        # client hints arrive: a changed fact re-checks the rules that read it.
+        changed = self._device_fact is not None and fact != self._device_fact
+        self._device_fact = fact
+        return RECHECK if changed and self.config.needs_device else NONE
+
+    def _on_trigger_rule(self, fact: F.TriggerRule) -> int:
+        self._touch()
+        self._displays.trigger_rule(fact.name)
+        return NONE
+
+    def _on_trigger_interaction(self, fact: F.TriggerInteraction) -> int:
+        self._touch()
+        self._displays.trigger_interaction(fact.id)
+        return NONE
+
+    def _on_queue_status(self, fact: F.QueueStatus) -> int:
+        status = (fact.agents_available, fact.queue_length)
+        changed = self._queues.get(fact.queue_key) != status
+        self._queues[fact.queue_key] = status
+        return RECHECK if changed else NONE
+
+    def _on_exit_intent(self, fact: F.ExitIntent) -> int:
+        # Exit intent counts once per page view: a visitor wiggling the pointer
+        # along the top edge must not re-trigger it.
+        if self._page.exit_intent:
+            return NONE
+        self._page.exit_intent = True
+        return RECHECK
 
     def _advance(self, now: int) -> None:
         self._now = max(self._now, now)
@@ -325,12 +317,14 @@ class Engine:
         return NAVIGATION
 
     def _on_action(self, fact: F.Action) -> int:
+        self._touch()
         self._displays.on_action(fact, self._page.declined)
         # Statuses are recorded, but nothing is re-evaluated: closing one interaction must
         # not make another pop up. The next trigger (a tick, a page) reads the statuses.
         return NONE
 
     def _on_push(self, fact: F.Push) -> int:
+        self._touch()
         data = fact.data
         kind = data.get("type")
         if kind == "login":
@@ -447,26 +441,13 @@ class Engine:
             audience=audience.view(session, self._ensure_visitor(), self._referrer, self._languages),
         )
 
-    def _tick_is_idle(self) -> bool:
-        flip_due = self._next_flip is not None and self._now >= self._next_flip
-        return not flip_due and not (self._changed & self.config.monitored_keys)
-
-    def _evaluate(self, mode: int, cause: str) -> None:
-        if mode == TICK and self._tick_is_idle():
-            self._changed.clear()
-            return
-        session = self._ensure_session()
-        view = self._view(session)
-        memo, traces, flips, tracing, probe = self._page.memo, self._page.traces, self._flips, self.tracing, self.probe
-        stale: list[int] = []
-        retested: list[int] = []
-        # a new page view starts with an empty memo: for the trace that is a clearing too
-        cleared = mode >= RECHECK or self._trace_args is None or self._trace_memo is not memo
-        self._trace_memo = memo
-        self._evaluations += 1
-        if mode >= RECHECK or not tracing:
+    def _forget(self, mode: int) -> list[int]:
+        """Drop the memo entries this evaluation must test again; the ones a tick re-tests."""
+        memo, traces, flips = self._page.memo, self._page.traces, self._flips
+        if mode >= RECHECK or not self.tracing:
             # untraced, a re-test leaves its trace stale: they are all made again when asked
             traces.clear()
+        stale: list[int] = []
         if mode >= RECHECK:
             memo.clear()
             flips.clear()
@@ -483,6 +464,25 @@ class Engine:
                 del memo[index]
                 traces.pop(index, None)
         self._changed.clear()
+        return stale
+
+    def _tick_is_idle(self) -> bool:
+        flip_due = self._next_flip is not None and self._now >= self._next_flip
+        return not flip_due and not (self._changed & self.config.monitored_keys)
+
+    def _evaluate(self, mode: int, cause: str) -> None:
+        if mode == TICK and self._tick_is_idle():
+            self._changed.clear()
+            return
+        session = self._ensure_session()
+        view = self._view(session)
+        memo, traces, flips, tracing, probe = self._page.memo, self._page.traces, self._flips, self.tracing, self.probe
+        retested: list[int] = []
+        # a new page view starts with an empty memo: for the trace that is a clearing too
+        cleared = mode >= RECHECK or self._trace_args is None or self._trace_memo is not memo
+        self._trace_memo = memo
+        self._evaluations += 1
+        stale = self._forget(mode)
         self._statuses = {}
         checks = self._checks
 
@@ -646,6 +646,26 @@ class Engine:
 
     def _error(self, code: ErrorCode, message: str, path: str | None = None) -> None:
         self._pending.append(Error(code, message, path))
+
+
+# Each fact type's handler (Engine._apply): it applies the fact and returns the evaluation
+# mode the fact needs.
+_APPLY: dict[type, Callable[[Engine, Any], int]] = {
+    F.Page: Engine._on_page,
+    F.Tick: lambda engine, fact: TICK,
+    F.Selectors: Engine._on_selectors,
+    F.Custom: Engine._on_custom,
+    F.Device: Engine._on_device,
+    F.Action: Engine._on_action,
+    F.Evaluate: lambda engine, fact: RECHECK,
+    F.TriggerRule: Engine._on_trigger_rule,
+    F.TriggerInteraction: Engine._on_trigger_interaction,
+    F.QueueStatus: Engine._on_queue_status,
+    F.Push: Engine._on_push,
+    F.Visibility: Engine._on_visibility,
+    F.ExitIntent: Engine._on_exit_intent,
+    F.SessionSync: Engine._on_sync,
+}
 
 
 def _soonest(times: Iterable[int | None]) -> int | None:
