@@ -46,13 +46,19 @@ class Loader:
         self.trace = {"now": delta["now"], "cause": delta["cause"], "rules": rules}
 
 
+def started(case: dict[str, Any], config: Any, *, trace: bool) -> Loader:
+    """A loader that sent the case's init (with or without asking for the trace)."""
+    loader = Loader()
+    loader.apply(call({"kind": "init", "config": config, "state": case.get("state") or {}, "seed": case.get("seed", ""),
+                       "facts": [], "trace": trace}))
+    return loader
+
+
 @pytest.mark.parametrize(("case", "config"), load_cases())
 def test_patched_trace_equals_the_whole_trace(case: dict[str, Any], config: Any) -> None:
     if "errors" in case:
         return
-    state = case.get("state") or {}
-    loader = Loader()
-    loader.apply(call({"kind": "init", "config": config, "state": state, "seed": case.get("seed", ""), "facts": []}))
+    loader = started(case, config, trace=True)
     for number, step in enumerate(case["steps"], 1):
         loader.apply(call({"kind": "facts", "facts": step["facts"]}))
         engine = _bridge._engine
@@ -159,10 +165,7 @@ def test_a_trace_asked_after_untraced_evaluations_is_whole_and_exact(case: dict[
     # loader never had.
     if "errors" in case:
         return
-    state = case.get("state") or {}
-    loader = Loader()
-    loader.apply(call({"kind": "init", "config": config, "state": state, "seed": case.get("seed", ""), "facts": [],
-                       "trace": False}))
+    loader = started(case, config, trace=False)
     for number, step in enumerate(case["steps"], 1):
         asked = number % 2 == 0
         reply = call({"kind": "facts", "facts": step["facts"], "trace": asked})
