@@ -35,6 +35,11 @@ Invariants (each is covered by tests/cases):
    condition, and only when a time condition's flip moment has passed or a polled value
    changed. An idle tick tests nothing and emits nothing.
 8. Malformed facts become ``error`` decisions; they never change state.
+
+``Engine`` applies facts and decides which rules' interactions are displayed; it hands
+the rest to its parts: ``engine.display`` (what is on screen, caps and counts),
+``engine.visibility`` (visible time), ``engine.merge`` (another tab's session) and
+``engine.fastpath`` (rules checked without a trace when nobody reads one).
 """
 
 from __future__ import annotations
