@@ -17,6 +17,9 @@
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
+  // The engine sends its trace only while it is read (docs/loader.md#the-trace): debug,
+  // data-trace, explain(), or an engage:evaluated listener added after this script ran.
+  var tracing = debug || attr("data-trace") !== null, askTrace;
   var worker, held, obs, collectP, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
   var probing, probed, ticking;  // after a stall: the restarted worker names each rule it tests
   var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
@@ -40,6 +43,7 @@
     }
     return freeze({now: t.now, cause: t.cause, rules: rules});
   }
+  function wantTrace() { if (!tracing) { tracing = askTrace = true; send([]); } }
   function msgOf(e) { return String(e && e.message || e); }
   function later(p, f) { if (p) p.then(f, function () {}); }
   function emit(name, detail) { W.dispatchEvent(new CustomEvent("engage:" + name, {detail: detail})); }
@@ -91,12 +95,13 @@
     if (dead) return waiter && waiter(null);
     queue.push.apply(queue, [].concat(facts));
     if (waiter) waiters.push(waiter);
-    if (!worker || held || inflight || !queue.length) return;
+    if (!worker || held || inflight || !(queue.length || askTrace)) return;
     syncOnly = queue.every(function (f) { return f.type === "sessionSync"; });
     post({v: 1, kind: "facts", facts: queue});
   }
   function post(msg) {
     inflight = waiters; sent = msg; postedAt = realNow(); msg.probe = !!probing;
+    msg.trace = tracing || !!askTrace; askTrace = false;
     queue = []; waiters = [];
     msg.facts.forEach(function (f) { if (f.type === "page") lastPage = f; });
     try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }
@@ -111,7 +116,7 @@
     return obs.observe(watch, false).concat(fact);
   }
   function call(fact) {
-    return new Promise(function (resolve) { fact.now = Date.now(); send(fresh(fact), resolve); });
+    return new Promise(function (resolve) { fact.now = Date.now(); askTrace = true; send(fresh(fact), resolve); });
   }
 
   // ---- window.engage ----
@@ -121,11 +126,12 @@
     triggerRule: function (name) { return call({type: "triggerRule", name: String(name)}); },
     triggerInteraction: function (id) { return call({type: "triggerInteraction", id: String(id)}); },
     state: function () { return copy(lastState); },
-    explain: function () { return lastTrace; },
+    explain: function () { wantTrace(); return lastTrace; },
     on: function (name, fn) {  // on("show", (detail, event) => ...) returns an unsubscribe function
       var type = /^engage:/.test(name) ? name : "engage:" + name, h = function (e) { fn(e.detail, e); };
       if (typeof fn !== "function") return report("engage.on(\"" + name + "\"): the listener is not a function"), function () {};
       W.addEventListener(type, h);
+      if (type === "engage:evaluated") wantTrace();  // also where the page pinned addEventListener
       return function () { W.removeEventListener(type, h); };
     }
   };
@@ -263,7 +269,7 @@
         var trace = lastTrace;
         if (debug) console.debug("[engage] trace", trace);
         later(overlayP, function (o) { o.update(trace); });
-        emit("evaluated", trace);
+        if (!msg.replay) emit("evaluated", trace);
       }
       if (!ready && !dead) {
         ready = true;
@@ -401,6 +407,10 @@
     }
     try { W.engage = api; } catch (e) { /* read-only: below */ }
     if (W.engage !== api) return fail("window.engage is read-only on this page (a script defined or froze it); the engine does not start");
+    try {  // an engage:evaluated listener from now on turns the trace on (docs/loader.md#the-trace)
+      var listen = W.addEventListener;
+      W.addEventListener = function (type) { if (type === "engage:evaluated") wantTrace(); return listen.apply(this, /** @type {any} */ (arguments)); };
+    } catch (e) { /* a page that pinned addEventListener: data-trace or engage.on("evaluated") still work */ }
     // data-lptag="sdes": LivePerson's lpTag.sdes pushes become engage pushes (web/lptag.js)
     if (attr("data-lptag") === "sdes") import(new URL("web/lptag.js", script.src).href).then(function (m) { m.install(api.push, report); })
       .catch(function (e) { report("cannot install lpTag.sdes (web/lptag.js): " + msgOf(e)); });

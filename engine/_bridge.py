@@ -28,6 +28,9 @@ _engine: Engine | None = None
 _last_trace: object = None
 _encoder = TraceEncoder()
 _last_watch: object = None
+# the engine's evaluation count when _encoder last encoded a trace: one missed, and the
+# loader's trace can no longer be patched (a fresh encoder sends the next one whole)
+_encoded_at = -1
 # The last config compiled, kept when the engine is dropped: the worker compiles the site's
 # config before taking its memory snapshot, so a return visit restores it compiled and the
 # real init skips compiling (tens of ms at 100 rules) when the config is still the same.
@@ -47,12 +50,12 @@ def handle(text: str, probe: Callable[[str], object] | None = None) -> str:
 
 
 def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dict[str, Any]:
-    global _engine, _last_trace, _encoder, _last_watch, _compiled
+    global _engine, _last_trace, _encoder, _last_watch, _compiled, _encoded_at
     if not isinstance(message, dict) or message.get("v") != PROTOCOL:
         return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
     kind = message.get("kind")
     if kind == "init":
-        _engine, _last_trace, _encoder, _last_watch = None, None, TraceEncoder(), None
+        _engine, _last_trace, _encoder, _last_watch, _encoded_at = None, None, TraceEncoder(), None, -1
         if message.get("configError"):
             return _config_failed([("", str(message["configError"]))])
         raw = message.get("config")
@@ -75,23 +78,42 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dic
         return {"kind": "output", "decisions": [], "watch": None, "state": None, "trace": None}
     facts = message.get("facts")
     _engine.probe = probe
+    # The trace only when the loader asks (debug overlay, explain(), an engage:evaluated
+    # listener): otherwise the rules are checked without one (engine.fastpath).
+    asked = message.get("trace") is True
+    _engine.tracing = asked
+    before = _engine.evaluations
     _engine.receive_json(facts if isinstance(facts, list) else [facts])
-    trace = _engine.trace
-    fresh = trace is not None and trace is not _last_trace
-    _last_trace = trace
     reply: dict[str, Any] = {
         "kind": "output",
         "decisions": [encode(d) for d in _engine.decisions()],
         "state": _engine.take_state_change(),
-        # the whole trace after init, then only the rules whose entry changed (TraceEncoder)
-        "trace": _encoder.encode(trace) if fresh and trace is not None else None,
+        "trace": None,
     }
+    if asked:
+        _add_trace(reply, _engine, before)
     # An unchanged watch is left out; the loader keeps the last one it was sent.
     watch = _engine.watch
     if watch != _last_watch:
         _last_watch = watch
         reply["watch"] = watch.to_json()
     return reply
+
+
+def _add_trace(reply: dict[str, Any], engine: Engine, before: int) -> None:
+    """The trace the loader asked for; ``before``: the evaluation count before this message."""
+    global _last_trace, _encoder, _encoded_at
+    evaluations = engine.evaluations
+    if evaluations - _encoded_at > (evaluations != before):
+        # an evaluation went out untraced since the last trace: start again whole
+        _encoder, _last_trace = TraceEncoder(), None
+    trace = engine.trace
+    if trace is not None and trace is not _last_trace:
+        # the whole trace first, then only the rules whose entry changed (TraceEncoder)
+        reply["trace"] = _encoder.encode(trace)
+        # of an earlier evaluation: tracing was just switched on, nothing was evaluated
+        reply["replay"] = evaluations == before
+        _last_trace, _encoded_at = trace, evaluations
 
 
 def _config_failed(problems: list[tuple[str, str]]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, is_dataclass
 from typing import Any
 
 from engine.validation import non_finite
@@ -62,7 +62,7 @@ class SessionState:
         return changed
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": SESSION_VERSION, **asdict(self)}
+        return {"version": SESSION_VERSION, **_as_json(self)}
 
 
 @dataclass
@@ -76,7 +76,27 @@ class VisitorState:
     previous_visit_at: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": SESSION_VERSION, **asdict(self)}
+        return {"version": SESSION_VERSION, **_as_json(self)}
+
+
+def _as_json(state: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for states of plain JSON values, without its deep copies.
+
+    The state is sent after every evaluation that changed it (a page view does): asdict's
+    generic recursion was half the cost of a navigation's message at 100 rules.
+    """
+    return {name: _copied(getattr(state, name)) for name in state.__dataclass_fields__}
+
+
+def _copied(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_copied(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 def _fields(cls: type) -> set[str]:

@@ -18,6 +18,7 @@ interface InitMessage {
   seed: string;
   facts: Fact[];
   probe?: boolean;
+  trace?: boolean;
 }
 
 interface FactsMessage {
@@ -25,6 +26,7 @@ interface FactsMessage {
   kind: "facts";
   facts: Fact[];
   probe?: boolean;
+  trace?: boolean;
 }
 
 interface Watch {
@@ -99,6 +101,7 @@ interface OutputMessage {
   watch?: Watch | null;
   state: { session: object; visitor: object } | null;
   trace: object | null;
+  replay?: boolean;
 }
 
 interface ProbeMessage {

@@ -73,19 +73,26 @@ async function engine(config, { iterations = 200, navigations = 50 } = {}) {
   const errors = (init.msg.decisions || []).filter((d) => d.type === "error");
   if (errors.length) throw new Error(`init: ${JSON.stringify(errors).slice(0, 300)}`);
   const flag = custom[0];
-  const out = { idle: { e2e: [], engine: [] }, oneFact: { e2e: [], engine: [] }, all: { e2e: [], engine: [] } };
+  // No trace asked for, as the loader sends facts when nothing reads the trace; `allTraced`
+  // asks for one (debug overlay, explain(), an engage:evaluated listener); `empty` is the
+  // bridge's fixed cost: JSON in and out, nothing evaluated.
+  const out = { idle: { e2e: [], engine: [] }, oneFact: { e2e: [], engine: [] }, all: { e2e: [], engine: [] },
+    allTraced: { e2e: [], engine: [] }, empty: { e2e: [], engine: [] } };
   let now = T0 + 1000;
   let on = false;
   const record = (bucket, r) => { bucket.e2e.push(r.e2e); bucket.engine.push(r.engine); };
   for (let i = 0; i < iterations; i++) {
     now += 1;
     record(out.idle, await timed({ v: 1, kind: "facts", facts: [{ type: "tick", now }] }));
+    record(out.empty, await timed({ v: 1, kind: "facts", facts: [] }));
     on = !on;
     record(out.oneFact, await timed({ v: 1, kind: "facts", facts: [
       { type: "custom", results: { [flag]: { value: on, error: null } } }, { type: "tick", now }] }));
     if (i < navigations) {
       record(out.all, await timed({ v: 1, kind: "facts", facts: [
         { type: "page", now, url: `${URL0}?${i}`, title: "bench", referrer: URL0, cause: "pushState", reload: false }] }));
+      record(out.allTraced, await timed({ v: 1, kind: "facts", trace: true, facts: [
+        { type: "page", now, url: `${URL0}?${i}#t`, title: "bench", referrer: URL0, cause: "pushState", reload: false }] }));
     }
   }
   out.bootMs = init.e2e;

@@ -79,6 +79,15 @@ class Condition(ABC):
     @abstractmethod
     def test(self, view: View) -> tuple[bool, object]: ...
 
+    def check(self) -> Callable[[View], bool]:
+        """The result alone, for evaluations nobody traces (engine.fastpath): ``test(view)[0]``.
+
+        Condition types that run on every navigation return a closure that reads only
+        what decides the result; the default asks ``test``.
+        """
+        test = self.test
+        return lambda view: bool(test(view)[0])
+
     def next_flip(self, view: View) -> int | None:
         return None
 

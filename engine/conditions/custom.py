@@ -7,7 +7,7 @@ is falsy, and the engine reports it once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.conditions.base import CompileContext, Condition, CustomResult, View, register
@@ -34,6 +34,10 @@ class CustomCondition(Condition):
     def test(self, view: View) -> tuple[bool, object]:
         value = view.custom.get(self.path, UNKNOWN).value
         return value == self.expected, value
+
+    def check(self) -> Callable[[View], bool]:
+        path, expected = self.path, self.expected
+        return lambda view: view.custom.get(path, UNKNOWN).value == expected
 
 
 register("custom")(CustomCondition)

@@ -6,7 +6,7 @@ pointer: coarse -> tablet".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.conditions.base import CompileContext, Condition, View, register
@@ -24,6 +24,10 @@ class DeviceCondition(Condition):
         if view.device is None:
             return False, None
         return (view.device == self.expected) != self.negate, view.device_why or view.device
+
+    def check(self) -> Callable[[View], bool]:
+        expected, negate = self.expected, self.negate
+        return lambda view: view.device is not None and (view.device == expected) != negate
 
 
 register("device")(DeviceCondition)

@@ -7,7 +7,7 @@ not reported (yet) counts as absent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.conditions.base import CompileContext, Condition, SelectorResult, View, register
@@ -47,6 +47,14 @@ class DomCondition(Condition):
             return found.visible, found.visible
         haystack = found.text if self.case_sensitive else found.text.casefold()
         return found.exists and self.text in haystack, found.text
+
+    def check(self) -> Callable[[View], bool]:
+        selector = self.selector
+        if self.operator == "exists":
+            return lambda view: view.selectors.get(selector, ABSENT).exists
+        if self.operator == "notExists":
+            return lambda view: not view.selectors.get(selector, ABSENT).exists
+        return super().check()
 
 
 register("dom")(DomCondition)

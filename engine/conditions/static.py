@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.conditions.base import CompileContext, Condition, View, register
@@ -21,6 +21,10 @@ class StaticCondition(Condition):
 
     def test(self, view: View) -> tuple[bool, object]:
         return self.value, None
+
+    def check(self) -> Callable[[View], bool]:
+        value = bool(self.value)
+        return lambda view: value
 
 
 register("static")(StaticCondition)

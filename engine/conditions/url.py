@@ -3,7 +3,7 @@ percent-decoded (``/kjøp`` matches ``/kj%C3%B8p``; see engine.text)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.conditions.base import CompileContext, Condition, View, register
@@ -30,6 +30,12 @@ class UrlCondition(Condition):
         if url is None:
             return False, None
         return self.match(url), url
+
+    def check(self) -> Callable[[View], bool]:
+        match, back = self.match, self.back
+        if back == 0:
+            return lambda view: bool(view.history) and match(view.history[-1])
+        return lambda view: (url := view.page(back)) is not None and match(url)
 
 
 register("url")(UrlCondition)

@@ -31,19 +31,33 @@ WEDNESDAY_10 = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=OSLO)
 WEDNESDAY_20 = datetime.datetime(2026, 11, 25, 20, 0, tzinfo=OSLO)
 CHRISTMAS_EVE_10 = datetime.datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)  # a Thursday in closedDates
 
+# Records every engage:* event in `t.events` (part of an init script that defines `t`).
+# The engine sends its trace only while something reads it, and the loader cannot see a
+# listener added before it ran (docs/loader.md#the-trace): engage:evaluated is subscribed
+# once the loader has installed window.engage (a microtask later, when its own
+# addEventListener is in place), as a page script running after the loader would.
+RECORD_EVENTS = """
+  const {parse, stringify} = JSON;  // pages under test may replace them
+  const soon = queueMicrotask.bind(window);
+  const record = (name) => (e) => {
+    let detail;
+    try { detail = parse(stringify(e.detail)); } catch (err) { detail = String(err); }
+    t.events.push({name, detail});
+  };
+  for (const name of ["ready", "show", "hide", "chat", "error", "control"]) window.addEventListener("engage:" + name, record(name));
+  let api;
+  Object.defineProperty(window, "engage", {configurable: true, enumerable: true, get: () => api, set: (v) => {
+    api = v;
+    if (v && typeof v.on === "function") soon(() => window.addEventListener("engage:evaluated", record("evaluated")));
+  }});
+"""
+
 # Records engage:* events and counts loader <-> worker messages, in every document.
 INIT_SCRIPT = """
 (() => {
   const t = {events: [], io: {sent: 0, answered: 0, stable: 0, key: "", idleAt: -1}};
   Object.defineProperty(window, "__engageTest", {value: t});
-  for (const name of ["ready", "evaluated", "show", "hide", "chat", "error", "control"]) {
-    window.addEventListener("engage:" + name, (e) => {
-      let detail;
-      try { detail = JSON.parse(JSON.stringify(e.detail)); } catch (err) { detail = String(err); }
-      t.events.push({name, detail});
-    });
-  }
-  const Base = window.Worker;
+""" + RECORD_EVENTS + """  const Base = window.Worker;
   if (typeof Base !== "function") return;
   window.Worker = class extends Base {
     constructor(...args) {

@@ -22,6 +22,7 @@ from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from tests.browser.demo_helpers import RECORD_EVENTS
 from tests.browser.reliability_cases import BY_ID, CASES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,16 +38,8 @@ UI_S = 10.0
 INIT = """
 (() => {
   const t = {events: [], violations: [], workers: [], pwned: []};
-  const {parse, stringify} = JSON;  // pages under test may replace them
   Object.defineProperty(window, "__rx", {value: t});
-  for (const name of ["ready", "evaluated", "show", "hide", "chat", "error", "control"]) {
-    addEventListener("engage:" + name, (e) => {
-      let detail;
-      try { detail = parse(stringify(e.detail)); } catch (err) { detail = String(err); }
-      t.events.push({name, detail});
-    });
-  }
-  document.addEventListener("securitypolicyviolation", (e) =>
+""" + RECORD_EVENTS + """  document.addEventListener("securitypolicyviolation", (e) =>
     t.violations.push(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`));
   // Injection payloads call __pwned(tag): anything recorded here is script that ran.
   Object.defineProperty(window, "__pwned", {value: (tag) => t.pwned.push(String(tag))});

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from engine.engine import _bucket
+from engine.display import bucket as _bucket
 from engine.state import SESSION_VERSION
 from tests.browser.demo_helpers import UI_MS, WEDNESDAY_10, Demo
 

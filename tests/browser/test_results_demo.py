@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from engine.engine import _bucket
+from engine.display import bucket as _bucket
 from engine.serve import start_server
 from engine.tools import report, store
 from engine.tools.chat_endpoint import ChatEndpoint

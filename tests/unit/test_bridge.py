@@ -18,7 +18,7 @@ from tests.unit.test_cases import load_cases
 
 
 def call(message: dict[str, Any]) -> dict[str, Any]:
-    reply = json.loads(_bridge.handle(json.dumps({"v": 1, **message})))
+    reply = json.loads(_bridge.handle(json.dumps({"v": 1, "trace": True, **message})))
     assert reply["kind"] == "output", reply
     return reply
 
@@ -46,13 +46,21 @@ class Loader:
         self.trace = {"now": delta["now"], "cause": delta["cause"], "rules": rules}
 
 
-@pytest.mark.parametrize(("case", "config"), load_cases())
-def test_patched_trace_equals_the_whole_trace(case: dict[str, Any], config: Any) -> None:
-    if "errors" in case:
-        return
-    state = case.get("state") or {}
+# the cases whose config compiles (the others expect errors and have no steps to run)
+RUNNABLE = [p for p in load_cases() if "errors" not in p.values[0]]
+
+
+def started(case: dict[str, Any], config: Any, *, trace: bool) -> Loader:
+    """A loader that sent the case's init (with or without asking for the trace)."""
     loader = Loader()
-    loader.apply(call({"kind": "init", "config": config, "state": state, "seed": case.get("seed", ""), "facts": []}))
+    loader.apply(call({"kind": "init", "config": config, "state": case.get("state") or {}, "seed": case.get("seed", ""),
+                       "facts": [], "trace": trace}))
+    return loader
+
+
+@pytest.mark.parametrize(("case", "config"), RUNNABLE)
+def test_patched_trace_equals_the_whole_trace(case: dict[str, Any], config: Any) -> None:
+    loader = started(case, config, trace=True)
     for number, step in enumerate(case["steps"], 1):
         loader.apply(call({"kind": "facts", "facts": step["facts"]}))
         engine = _bridge._engine
@@ -150,3 +158,34 @@ def test_an_init_with_the_config_compiled_before_reuses_it() -> None:
     assert call({"kind": "init", "config": always, "state": None, "seed": "s", "facts": []})["decisions"] == []
     always["rules"][0]["alwaysEvaluate"] = 1
     assert call({"kind": "init", "config": always, "state": None, "seed": "s", "facts": []})["decisions"][0]["code"] == "config.invalid"
+
+
+@pytest.mark.parametrize(("case", "config"), RUNNABLE)
+def test_a_trace_asked_after_untraced_evaluations_is_whole_and_exact(case: dict[str, Any], config: Any) -> None:
+    # The loader asks for the trace only while it is read: evaluations between go out with
+    # decisions alone, and the next trace asked for must not be a delta against a trace the
+    # loader never had.
+    loader = started(case, config, trace=False)
+    for number, step in enumerate(case["steps"], 1):
+        asked = number % 2 == 0
+        reply = call({"kind": "facts", "facts": step["facts"], "trace": asked})
+        if not asked:
+            assert reply["trace"] is None, f"step {number}: a trace nobody asked for"
+            continue
+        loader.apply(reply)
+        engine = _bridge._engine
+        assert engine is not None
+        if engine.trace is not None and loader.trace is not None:
+            assert loader.trace == engine.trace.to_json(), f"step {number} ({step.get('note', '')})"
+
+
+def test_switching_tracing_on_replays_the_last_evaluation_whole() -> None:
+    call({"kind": "init", "config": make_config(20), "state": None, "seed": "s", "facts": [], "trace": False})
+    page = call({"kind": "facts", "facts": [{"type": "page", "now": 1_000, "url": "https://shop.test/section-0/", "title": "t"}],
+                 "trace": False})
+    assert page["trace"] is None and page["decisions"], "decisions travel alone"
+    asked = call({"kind": "facts", "facts": [], "trace": True})
+    assert asked["replay"] is True and len(asked["trace"]["rules"]) == 21
+    assert asked["trace"]["rules"][0]["status"] == "shown"
+    again = call({"kind": "facts", "facts": [], "trace": True})
+    assert again["trace"] is None, "the loader has that trace already"

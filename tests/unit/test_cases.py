@@ -35,8 +35,11 @@ def subset(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+# "fast": evaluated untraced (engine/fastpath.py), the trace built only when a step reads it,
+# as the loader asks for it only while something reads it
+@pytest.mark.parametrize("tracing", [True, False], ids=["traced", "fast"])
 @pytest.mark.parametrize(("case", "config"), load_cases())
-def test_case(case: dict[str, Any], config: Any) -> None:
+def test_case(case: dict[str, Any], config: Any, tracing: bool) -> None:
     compiled = compile_config(config)
     if "errors" in case:
         assert not isinstance(compiled, Config), "config compiled, but the case expects errors"
@@ -45,6 +48,7 @@ def test_case(case: dict[str, Any], config: Any) -> None:
     assert isinstance(compiled, Config), "\n".join(map(str, compiled))
     state = case.get("state") or {}
     engine = Engine(compiled, state.get("session"), state.get("visitor"), visitor_seed=case.get("seed", ""))
+    engine.tracing = tracing
     for number, step in enumerate(case["steps"], 1):
         engine.receive_json(step["facts"])
         decisions = [encode(d) for d in engine.decisions()]

@@ -6,7 +6,7 @@ import pytest
 
 from engine import Config, Engine, compile_config
 from engine.decisions import Control, Show
-from engine.engine import _bucket
+from engine.display import bucket as _bucket
 
 CONFIG = {
     "version": 1,

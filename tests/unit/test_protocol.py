@@ -45,7 +45,10 @@ def test_what_each_side_sends_has_the_schemas_shape(case: dict[str, Any], config
     state = case.get("state")
     messages = [{"v": 1, "kind": "init", "config": config, "configError": None, "state": state if isinstance(state, dict) else None,
                  "seed": case.get("seed", ""), "facts": steps[0]["facts"]}]
-    messages += [{"v": 1, "kind": "facts", "facts": step["facts"]} for step in steps[1:]]
+    # the trace asked for every other message, then once more with nothing to evaluate (a replay)
+    messages += [{"v": 1, "kind": "facts", "facts": step["facts"], "trace": number % 2 == 0}
+                 for number, step in enumerate(steps[1:])]
+    messages.append({"v": 1, "kind": "facts", "facts": [], "trace": True})
     for number, message in enumerate(messages):
         if _well_formed(message["facts"]):
             TO_ENGINE(message)

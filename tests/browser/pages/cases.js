@@ -88,7 +88,9 @@ async function runCase(c) {
   let trace = init.trace || null;
   let watch = init.watch || null;
   for (const step of c.steps || []) {
-    const out = await request({ v: 1, kind: "facts", facts: step.facts });
+    // a trace only for the steps that read it, as the loader asks for one only when it is
+    // read: the steps between are evaluated untraced (engine/fastpath.py)
+    const out = await request({ v: 1, kind: "facts", facts: step.facts, trace: Boolean(step.expectStatus || step.expectRead) });
     if (out.kind !== "output") {
       result.fatal = out;
       worker.terminate();
