@@ -11,7 +11,7 @@ export default {
   ready: (w) => !!w.lpTag && !!w.lpTag.events && typeof w.lpTag.events.bind === "function"
     && !!w.lpTag.taglets && !!w.lpTag.taglets.rendererStub,
   listen(w, on) {
-    w.lpTag.events.bind("lpUnifiedWindow", "state", (data) => {
+    w.lpTag.events.bind("lpUnifiedWindow", "state", (/** @type {any} */ data) => {
       const state = data && data.state;
       if (state === "chatting") on.started();
       else if (state === "ended") on.ended();
