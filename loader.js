@@ -12,6 +12,7 @@
   var QUEUE_WAIT_MS = 2000;        // the first evaluation waits this long at most for those first reads
   var ANSWER_MS = 10000;           // a message unanswered this long (real time): the worker is gone. data-answer-timeout overrides
   var PENDING = "engage:pending";  // sessionStorage: facts the engine had not applied when the page was left
+  var QUEUES = "engage:queues";    // sessionStorage: the status URLs the engine watched (read early on the next page)
 
   var script = /** @type {HTMLScriptElement} */ (D.currentScript || D.querySelector('script[src*="loader.js"]'));
   /** @param {string} n */
@@ -349,6 +350,7 @@
   function output(msg, sync, init) {
     var w = msg.watch, done = Promise.resolve();
     if (w) watch = w;
+    if (w && init && consent) try { sessionStorage.setItem(QUEUES, JSON.stringify(w.queues)); } catch (e) { /* not kept */ }
     // A merge from another tab is written back when it changed something, so that storage
     // ends with what both tabs did (the engine reports no change once they agree); a few
     // in a row at most, in case two tabs never agree.
@@ -483,6 +485,7 @@
     trusted();
     lastState = stored();
     carried = pending();
+    try { obs.prefetch(JSON.parse(sessionStorage.getItem(QUEUES) || "{}")); } catch (e) { /* read after the engine's answer */ }
     queue = lc.restamp(queue, Date.now());  // pushes and calls made before boot, in order
     launch();
     listen();

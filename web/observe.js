@@ -185,8 +185,8 @@ export function createObserver({send, report, guard}) {
     if (document.hidden && !first) return Promise.resolve();
     const reads = [];
     for (const [key, url] of Object.entries(queues || {})) {
-      reads.push(fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
-        .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+      const early = first && prefetched.get(`${key} ${url}`);
+      reads.push((early || read(url))
         .then((s) => {
           const f = {type: "queueStatus", queueKey: key, agentsAvailable: s.agentsAvailable, queueLength: s.queueLength};
           const text = JSON.stringify(f);
@@ -196,8 +196,27 @@ export function createObserver({send, report, guard}) {
         })
         .catch((e) => report(`queue status ${url} could not be read: ${e.message}`, `queues.${key}.statusUrl`)));
     }
+    prefetched.clear();
     return Promise.all(reads);
   }
+  /** @param {string} url @returns {Promise<any>} */
+  function read(url) {
+    return fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
+      .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); });
+  }
+  // The status URLs the engine watched on this tab's page before, read while it boots: the
+  // first pollQueues takes the reads of the queues it still watches (the others are dropped).
+  /** @type {Map<string, Promise<any>>} */
+  const prefetched = new Map();
+  /** @param {Record<string, string>} queues */
+  function prefetch(queues) {
+    for (const [key, url] of Object.entries(queues || {})) {
+      if (typeof url !== "string") continue;
+      const p = read(url);
+      p.catch(() => {});  // reported by pollQueues, if still watched
+      prefetched.set(`${key} ${url}`, p);
+    }
+  }
 
-  return {observe, page, navigation, presence, pollQueues};
+  return {observe, page, navigation, presence, pollQueues, prefetch};
 }
