@@ -12,21 +12,107 @@
   var QUEUE_WAIT_MS = 2000;        // the first evaluation waits this long at most for those first reads
   var ANSWER_MS = 10000;           // a message unanswered this long (real time): the worker is gone. data-answer-timeout overrides
   var PENDING = "engage:pending";  // sessionStorage: facts the engine had not applied when the page was left
+  var QUEUES = "engage:queues";    // sessionStorage: the status URLs the engine watched (read early on the next page)
 
   var script = /** @type {HTMLScriptElement} */ (D.currentScript || D.querySelector('script[src*="loader.js"]'));
+  /** @param {string} n */
   function attr(n) { return script && script.getAttribute(n); }
   var debug = (attr("data-debug") !== null && attr("data-debug") !== "false") || /[?&]engage-debug(=|&|$)/.test(location.search);
   var consentNeeded = attr("data-consent") === "required", consent = !consentNeeded;
   // The engine sends its trace only while it is read (docs/loader.md#the-trace): debug,
   // data-trace, explain(), or an engage:evaluated listener added after this script ran.
-  var tracing = debug || attr("data-trace") !== null, askTrace;
-  var worker, held, obs, collectP, dead, booted, ready, inflight, syncOnly, uiP, ui, overlayP, storageWarned;
-  var probing, probed, ticking;  // after a stall: the restarted worker names each rule it tests
-  var cfg, policy, sent, postedAt, lastPage, observing, restarts = 0, syncWrites = 0, restarted, left, bootLimit = BOOT_TIMEOUT_MS;
-  var queue = [], waiters = [], chain = Promise.resolve(), timers = [], reported = {};
-  var watch = {selectors: [], customPaths: [], nextTickAt: null}, lastState = null, lastTrace = null, lastWritten;
+  var tracing = debug || attr("data-trace") !== null;
+  /** @type {boolean | undefined} the next message asks for the trace once */
+  var askTrace;
+  // The lifecycle (booting, gathering, ready, restarting, failed, left) is web/lifecycle.js's
+  // table, imported as soon as this runs; events before it arrives are replayed into it.
+  /** @typedef {import("./web/lifecycle.js").Fact} Fact */
+  /** @typedef {(trace: Trace | null) => void} Waiter an API call's promise, answered with the trace */
+  /** @typedef {{rules: any[], [key: string]: any}} Config the parsed config, as the engine reads it */
+  /** @typedef {{now: number, cause: string, rules: any[]}} Trace */
+  /** @type {typeof import("./web/lifecycle.js")} */
+  var lc;
+  /** @type {import("./web/lifecycle.js").Machine} */
+  var m = {state: "booting", prior: null, restarts: 0};
+  /** @type {import("./web/lifecycle.js").Event[]} */
+  var early = [];
+  /** @type {Promise<void>} */
+  var lcP;
+  /** @type {Worker} */
+  var worker;
+  /** @type {ReturnType<import("./web/observe.js").createObserver>} */
+  var obs;
+  /** @type {typeof import("./web/signals.js")} */
+  var dev;
+  /** @type {Promise<any> | undefined} */
+  var collectP;
+  /** @type {Promise<any> | undefined} */
+  var uiP;
+  /** @type {Promise<any> | undefined} the debug overlay (web/debug.js) */
+  var overlayP;
+  /** @type {any} web/ui.js's renderer, once loaded */
+  var ui;
+  /** @type {boolean | undefined} the worker's first message came */
+  var booted;
+  /** @type {boolean | undefined} */
+  var storageWarned;
+  /** @type {boolean | undefined} the batch in flight holds only sessionSync facts */
+  var syncOnly;
+  /** @type {boolean | undefined} the page was read in this task */
+  var observing;
+  /** @type {Waiter[] | null} the answers waiting on the message in flight; null: none in flight */
+  var inflight = null;
+  /** @type {string | null | undefined} after a stall: the restarted worker names each rule it tests */
+  var probing;
+  /** @type {string | null | undefined} the rule it named last */
+  var probed;
+  /** @type {number | undefined} */
+  var ticking;
+  /** @type {Config} */
+  var cfg;
+  /** @type {any} a Trusted Types policy, null without one, undefined until made */
+  var policy;
+  /** @type {{kind: string, facts: Fact[], [key: string]: any}} the message in flight or last answered */
+  var sent;
+  /** @type {number | null} */
+  var postedAt = null;
+  /** @type {Fact | null} */
+  var lastPage = null;
+  /** @type {(() => void) | null | undefined} */
+  var restarted;
+  var syncWrites = 0, bootLimit = BOOT_TIMEOUT_MS;
+  /** @type {Fact[]} */
+  var queue = [];
+  /** @type {Fact[]} what the next worker's first facts take along (the last page's journal, a crash's lost facts) */
+  var carried = [];
+  /** @type {Waiter[]} */
+  var waiters = [];
+  /** @type {Promise<unknown>} */
+  var chain = Promise.resolve();
+  /** @type {ReturnType<typeof setInterval>[]} */
+  var timers = [];
+  /** @type {Record<string, 1>} */
+  var reported = {};
+  /** @type {Watch} */
+  var watch = {selectors: [], customPaths: [], nextTickAt: null, queues: {}, device: false};
+  /** @type {any} */
+  var lastState = null;
+  /** @type {Trace | null} */
+  var lastTrace = null;
+  /** @type {string | null | undefined} */
+  var lastWritten;
 
+  /** @param {import("./web/lifecycle.js").Event} event */
+  function go(event) {
+    if (lc) m = lc.step(m, event);
+    else early.push(event);
+    if (event === "failed") m.state = "failed";
+  }
+  function dead() { return m.state === "failed"; }
+
+  /** @param {any} o */
   function copy(o) { return o == null ? null : JSON.parse(JSON.stringify(o)); }
+  /** @template T @param {T} o @returns {T} */
   function freeze(o) {
     if (o && typeof o === "object" && !Object.isFrozen(o)) { Object.freeze(o); for (var k in o) freeze(o[k]); }
     return o;
@@ -34,6 +120,7 @@
   // The worker sends the whole trace once, then only the rule entries that changed
   // (engine/trace.py). Entries are frozen and shared from one trace to the next, so giving
   // the trace to page code (engage:evaluated, explain()) copies nothing.
+  /** @param {any} t a TRACE or DELTA @returns {Trace | null} */
   function patch(t) {
     var rules = t.rules;
     if (!rules) {
@@ -44,32 +131,39 @@
     return freeze({now: t.now, cause: t.cause, rules: rules});
   }
   function wantTrace() { if (!tracing) { tracing = askTrace = true; send([]); } }
+  /** @param {any} e */
   function msgOf(e) { return String(e && e.message || e); }
+  /** @template T @param {Promise<T> | undefined} p @param {(v: T) => void} f */
   function later(p, f) { if (p) p.then(f, function () {}); }
+  /** @param {string} name @param {unknown} detail */
   function emit(name, detail) { W.dispatchEvent(new CustomEvent("engage:" + name, {detail: detail})); }
   // One console.error and one engage:error per distinct message.
-  function report(message, path, extra) {
-    message = String(message);
+  /** @param {unknown} text @param {string | null} [path] @param {Record<string, unknown>} [extra] */
+  function report(text, path, extra) {
+    var message = String(text);
     if (reported[message]) return;
     reported[message] = 1;
     console.error("[engage] " + message + (path ? " (at " + path + ")" : ""));
+    /** @type {Record<string, unknown>} */
     var detail = {message: message, path: path || null};
     for (var k in extra) if (extra[k] != null) detail[k] = extra[k];
     emit("error", detail);
     later(overlayP, function (o) { o.error(message); });
   }
   // The engine is gone: say so once, take down what was rendered, answer pending calls.
+  /** @param {string} message */
   function fail(message) {
-    if (dead) return;
-    dead = true;
+    if (dead()) return;
+    go("failed");
     report(message);
     timers.forEach(clearInterval);
     try { if (worker) worker.terminate(); if (ui) ui.clear(); } catch (e) { /* best effort */ }
     waiters.concat(inflight || []).forEach(function (r) { r(null); });
     queue = []; waiters = []; inflight = null;
   }
+  /** @template {Function} F @param {F} fn @returns {F} */
   function guard(fn) {
-    return /** @this {any} */ function () { try { return fn.apply(this, arguments); } catch (e) { report("internal error: " + msgOf(e)); } };
+    return /** @type {F} */ (/** @type {unknown} */ (/** @this {any} */ function () { try { return fn.apply(this, arguments); } catch (e) { report("internal error: " + msgOf(e)); } }));
   }
   // Real time: page.clock (tests) fakes Date, timers and performance, not the document timeline.
   /** @returns {number | null} */
@@ -77,44 +171,52 @@
   // The worker died after it had answered (a fatal, an error, no answer within ANSWER_MS):
   // start a new one once, from the last state, replaying what it had not answered; what it
   // does not show again is taken down. A second time is final.
+  /** @param {string} message @param {1} [quiet] a restart of the watchdog's own: not a fault */
   function crash(message, quiet) {
-    if (dead) return;
-    if (!quiet && (!ready || restarts++)) return fail(message);
+    if (dead()) return;
+    if (!quiet && lc.fatal(m)) return fail(message);
     if (!quiet) report(message + "; the engine is restarted");
-    var lost = (inflight && sent.facts || []).concat(queue).filter(function (f) { return f.type !== "page" && f.type !== "tick"; });
+    carried = lc.lost(carried, inflight && sent.facts || [], queue);
     try { worker.terminate(); } catch (e) { /* already gone */ }
     waiters = waiters.concat(inflight || []);
     inflight = null; queue = []; booted = false;
+    go(quiet ? "restart" : "crashed");
     if (ui) restarted = ui.restarted();
-    launch(obs.observe(watch, true).concat(lastPage ? [Object.assign({}, lastPage, {url: location.href, title: D.title, cause: "load", reload: true})] : [],
-      lost, {type: "tick", now: Date.now()}));
+    launch();
   }
 
   // ---- the worker: one message in flight; facts queue up meanwhile and go as one batch ----
+  /** @param {Fact | Fact[]} facts @param {Waiter} [waiter] */
   function send(facts, waiter) {
-    if (dead) return waiter && waiter(null);
-    queue.push.apply(queue, [].concat(facts));
+    if (dead()) return waiter && waiter(null);
+    queue.push.apply(queue, /** @type {Fact[]} */ ([]).concat(facts));
     if (waiter) waiters.push(waiter);
-    if (!worker || held || inflight || !(queue.length || askTrace)) return;
-    syncOnly = queue.every(function (f) { return f.type === "sessionSync"; });
+    if (!worker || !lc.canPost(m) || inflight || !(queue.length || askTrace)) return;
     post({v: 1, kind: "facts", facts: queue});
   }
+  // init (the config: the engine answers what it watches) takes no facts; a facts message
+  // takes the queue and its waiters.
+  /** @param {{v: 1, kind: string, facts: Fact[], [key: string]: any}} msg */
   function post(msg) {
-    inflight = waiters; sent = msg; postedAt = realNow(); msg.probe = !!probing;
-    msg.trace = tracing || !!askTrace; askTrace = false;
-    queue = []; waiters = [];
+    syncOnly = lc.syncOnly(msg.facts);
+    inflight = msg.kind === "init" ? [] : waiters; sent = msg; postedAt = realNow(); msg.probe = !!probing;
+    msg.trace = tracing || !!askTrace;
+    if (msg.kind !== "init") askTrace = false;
+    if (msg.kind !== "init") { queue = []; waiters = []; }
     msg.facts.forEach(function (f) { if (f.type === "page") lastPage = f; });
     try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }
   }
   // What the site asks for (API calls, pushes) is evaluated against the page as it is now:
   // changed selector / custom results go first, read once per task (10,000 pushes in a loop
   // read the page once).
+  /** @param {Fact} fact @returns {Fact[]} */
   function fresh(fact) {
     if (!obs || observing) return [fact];
     observing = true;
     Promise.resolve().then(function () { observing = false; });
     return obs.observe(watch, false).concat(fact);
   }
+  /** @param {Fact} fact @returns {Promise<Trace | null>} */
   function call(fact) {
     return new Promise(function (resolve) { fact.now = Date.now(); askTrace = true; send(fresh(fact), resolve); });
   }
@@ -123,19 +225,21 @@
   var api = {
     push: guard(function () { [].forEach.call(arguments, onPush); }),
     evaluate: function () { return call({type: "evaluate"}); },
-    triggerRule: function (name) { return call({type: "triggerRule", name: String(name)}); },
-    triggerInteraction: function (id) { return call({type: "triggerInteraction", id: String(id)}); },
+    triggerRule: function (/** @type {unknown} */ name) { return call({type: "triggerRule", name: String(name)}); },
+    triggerInteraction: function (/** @type {unknown} */ id) { return call({type: "triggerInteraction", id: String(id)}); },
     state: function () { return copy(lastState); },
     explain: function () { wantTrace(); return lastTrace; },
-    on: function (name, fn) {  // on("show", (detail, event) => ...) returns an unsubscribe function
-      var type = /^engage:/.test(name) ? name : "engage:" + name, h = function (e) { fn(e.detail, e); };
+    on: function (/** @type {string} */ name, /** @type {(detail: any, event: CustomEvent) => void} */ fn) {  // on("show", (detail, event) => ...) returns an unsubscribe function
+      var type = /^engage:/.test(name) ? name : "engage:" + name, h = function (/** @type {any} */ e) { fn(e.detail, e); };
       if (typeof fn !== "function") return report("engage.on(\"" + name + "\"): the listener is not a function"), function () {};
       W.addEventListener(type, h);
       if (type === "engage:evaluated") wantTrace();  // also where the page pinned addEventListener
       return function () { W.removeEventListener(type, h); };
     }
   };
+  /** @param {unknown} item */
   function onPush(item) {
+    /** @type {any} */
     var d;
     try { d = JSON.parse(JSON.stringify(item)); } catch (e) { /* reported below */ }
     if (!d || typeof d !== "object" || Array.isArray(d)) return report("engage.push expects a plain object such as {type: \"cart\", total: 120}");
@@ -147,11 +251,13 @@
   }
 
   // ---- storage; consent mode (SPEC 5): nothing is written before consent ----
+  /** @param {boolean} granted */
   function setConsent(granted) {
     consent = granted;
     lastWritten = null;
     if (granted) persist(lastState); else try { localStorage.removeItem(KEY); } catch (e) { /* nothing stored */ }
   }
+  /** @param {any} state */
   function persist(state) {
     var s = consent && state && JSON.stringify(state);
     if (!s || s === lastWritten) return;
@@ -163,6 +269,7 @@
       storageWarned = true;
     }
   }
+  /** @param {string | null} [raw] @returns {any} */
   function stored(raw) {
     var o;
     try { raw = raw || localStorage.getItem(KEY); } catch (e) { return null; }  // storage disabled: warned on the first write
@@ -178,11 +285,11 @@
   }
   // Leaving the page with facts the engine has not applied (a push just before a link, a
   // chat started as the page unloads): keep them for this tab's next page, which replays them.
+  // Before web/lifecycle.js arrived (a page left within milliseconds), only the queue.
+  /** @param {boolean} [drop] */
   function journal(drop) {
-    drop = drop || dead;
-    var keep = {push: 1, action: 1, page: 1}, facts = drop ? [] : (inflight && sent ? sent.facts : held || []).concat(queue);
-    if (!drop && !sent && !held) facts.unshift({type: "page", now: Date.now(), url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false});
-    facts = facts.filter(function (f) { return keep[f.type]; });
+    var facts = drop ? [] : !lc ? queue : lc.journal({m: m, inflight: inflight && sent ? sent.facts : [], carried: carried, queue: queue,
+      page: lc.pageFact({url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false, now: Date.now()})});
     try {
       if (facts.length && consent) sessionStorage.setItem(PENDING, JSON.stringify({savedAt: Date.now(), facts: facts}));
       else sessionStorage.removeItem(PENDING);
@@ -192,7 +299,7 @@
     try {
       var o = JSON.parse(/** @type {string} */ (sessionStorage.getItem(PENDING)));
       sessionStorage.removeItem(PENDING);
-      return o && Array.isArray(o.facts) && Date.now() - o.savedAt < 18e5 ? o.facts.filter(function (f) { return f && typeof f.type === "string"; }) : [];
+      return lc.replayed(o, Date.now());
     } catch (e) { return []; }
   }
 
@@ -202,27 +309,29 @@
   // A message unanswered for `limit` (docs/architecture.md, "Watchdog"): the worker is
   // restarted in probe mode, where it names each rule before testing it. An answer then
   // was a passing stall; a second stall names its rule: the engine restarts without it.
+  /** @param {number} limit */
   function stalled(limit) {
-    var m = "the engine did not answer within " + limit / 1000 + " s", rules = cfg && cfg.rules || [], i = rules.length;
-    if (!probing) return restarts ? fail(m) : crash(probing = m, 1);
+    var msg = "the engine did not answer within " + limit / 1000 + " s", rules = cfg && cfg.rules || [], i = rules.length;
+    if (!probing) return m.restarts ? fail(msg) : crash(probing = msg, 1);
     while (i-- && (!rules[i] || rules[i].name !== probed)) { /* find it */ }
-    if (i < 0) return fail(m);
+    if (i < 0) return fail(msg);
     cfg = Object.assign({}, cfg, {rules: rules.slice(0, i).concat(rules.slice(i + 1))});
     report("rule \"" + probed + "\" did not finish within " + limit / 1000 + " s (a regular expression that backtracks?); the engine restarts without it", "rules[" + i + "]");
     probing = probed = null;
-    crash(m, 1);
+    crash(msg, 1);
   }
   function tick() {
-    if (dead) return;
+    if (dead()) return;
     if (inflight) {  // the watchdog, from the first message on
       var t = realNow(), limit = booted ? Number(attr("data-answer-timeout")) * 1000 || ANSWER_MS : bootLimit;
       if (t != null && postedAt != null && t - postedAt > limit) stalled(limit);
       return;
     }
-    if (!ready) return;
+    if (!lc.canPost(m)) return;
     var facts = obs.observe(watch, false), now = Date.now();
     if (facts.length || (watch.nextTickAt != null && now >= watch.nextTickAt)) send(facts.concat({type: "tick", now: now}));
   }
+  /** @param {string} type @param {(e: any) => void} fn */
   function on(type, fn) { W.addEventListener(type, guard(fn)); }
   function listen() {
     obs.navigation(function () { return watch; });
@@ -235,9 +344,9 @@
     // restored from the back/forward cache: a new page view, and other tabs may have moved on
     on("pageshow", function (e) {
       var state = e.persisted && stored();
-      if (e.persisted) send((state ? [{type: "sessionSync", state: state}] : []).concat(obs.page(watch, "load", D.referrer)));
+      if (e.persisted) send(/** @type {Fact[]} */ (state ? [{type: "sessionSync", state: state}] : []).concat(obs.page(watch, "load", D.referrer)));
     });
-    timers.push(setInterval(guard(obs.pollQueues), QUEUE_POLL_MS));
+    timers.push(setInterval(guard(function () { obs.pollQueues(watch.queues); }), QUEUE_POLL_MS));
   }
 
   // ---- what the worker says ----
@@ -246,9 +355,11 @@
       return (ui = m.createUI({send: send, report: report, policy: trusted(), chat: attr("data-chat"), queues: Object.keys(cfg && cfg.queues || {})}));
     }));
   }
-  function output(msg, sync) {
+  /** @param {OutputMessage} msg @param {boolean | undefined} sync @param {boolean} init */
+  function output(msg, sync, init) {
     var w = msg.watch, done = Promise.resolve();
-    if ("watch" in msg) watch = {selectors: w && w.selectors || [], customPaths: w && w.customPaths || [], nextTickAt: w && w.nextTickAt != null ? w.nextTickAt : null};
+    if (w) watch = w;
+    if (w && init && consent) try { sessionStorage.setItem(QUEUES, JSON.stringify(w.queues)); } catch (e) { /* not kept */ }
     // A merge from another tab is written back when it changed something, so that storage
     // ends with what both tabs did (the engine reports no change once they agree); a few
     // in a row at most, in case two tabs never agree.
@@ -256,14 +367,14 @@
     if (msg.trace) lastTrace = patch(msg.trace);
     (msg.decisions || []).forEach(function (d) {
       done = done.then(function () {
-        if (!d || dead) return;
+        if (!d || dead()) return;
         if (d.type === "error" && d.code === "state.discarded") return console.warn("[engage] " + d.message);
         if (d.type === "error") return report(d.message, d.path, {code: d.code, problems: d.problems});
         if (d.type !== "hide" || ui) return getUI().then(function (u) { return u.decide(d); });
       }).catch(function (e) { report("cannot apply the engine's " + d.type + " decision: " + msgOf(e)); });
     });
     return done.then(function () {
-      if (restarted) { restarted(); restarted = null; }
+      if (restarted && !init) { restarted(); restarted = null; }
       if (ui) ui.settle();
       if (msg.trace && lastTrace) {
         var trace = lastTrace;
@@ -271,28 +382,50 @@
         later(overlayP, function (o) { o.update(trace); });
         if (!msg.replay) emit("evaluated", trace);
       }
-      if (!ready && !dead) {
-        ready = true;
-        emit("ready", {});
-      }
+      // The first facts' answer (not init's): the first decision is made.
+      var first = lc.phase(m) === "gathering";
+      if (init || dead() || !(first || lc.phase(m) === "restarting")) return;
+      go("answered");
+      if (first) emit("ready", {});
     });
   }
+  /** @param {any} msg */
   function receive(msg) {
     if (typeof msg === "string") msg = JSON.parse(msg);
-    if (!msg || msg.v !== 1 || dead) return;
+    if (!msg || msg.v !== 1 || dead()) return;
     if (msg.kind === "probe") return void (probed = msg.rule);
     if (!booted) postedAt = realNow();  // the watchdog counts from the boot, not the post
     booted = true;
     if (msg.kind === "fatal") return crash("the engine stopped: " + msg.message);
     if (msg.kind !== "output") return;
-    if (probing) { restarts++; report(probing + "; the engine is restarted"); probing = probed = null; }
-    var answered = inflight || [], sync = syncOnly;
-    chain = chain.then(function () { return output(msg, sync); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {
+    var answered = inflight || [], sync = syncOnly, init = sent.kind === "init", w = worker;
+    // an answer to facts (init's answer tests no rule) shows that the stall passed
+    if (probing && !init) { go("probed"); report(probing + "; the engine is restarted"); probing = probed = null; }
+    chain = chain.then(function () { return output(msg, sync, init); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {
       answered.forEach(function (r) { r(lastTrace); });
       if (inflight === answered) inflight = null;
-      if (left) journal();
+      if (init && w === worker && !dead()) { go("watched"); return gather(); }
+      if (m.state === "left") journal();
       send([]);
     });
+  }
+  // The engine said what it watches: gather exactly that, and post it as the first facts.
+  // A restarted worker gets the page it was on again and what the last one had not answered.
+  function gather() {
+    var w = worker, nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType("navigation")[0]);
+    /** @param {Fact[]} facts */
+    function first(facts) { queue = facts.concat(queue); carried = []; post({v: 1, kind: "facts", facts: queue}); }
+    if (lc.phase(m) === "restarting") {
+      return first(lc.replay({observed: obs.observe(watch, true), lastPage: lastPage, url: location.href, title: D.title, lost: carried, now: Date.now()}));
+    }
+    var device = dev.deviceFact();
+    // High-entropy client hints: one promise, never waited for; the fact is sent again with them.
+    if (watch.device) dev.deviceHints(device).then(guard(function (/** @type {Fact | null} */ f) { if (f) send(f); }));
+    // A variant chosen by agent availability must see the queue's status the first time.
+    Promise.race([obs.pollQueues(watch.queues, true), new Promise(function (r) { setTimeout(r, QUEUE_WAIT_MS); })]).then(guard(function () {
+      if (dead() || w !== worker) return;
+      first([device, {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(carried, obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload")));
+    }));
   }
 
   // ---- boot, after the page's load event unless data-eager ----
@@ -334,45 +467,36 @@
     var c = W.crypto, a = c && c.getRandomValues ? c.getRandomValues(new Uint32Array(4)) : [Math.random() * 4294967296];
     return [].map.call(a, function (/** @type {number} */ n) { return (n >>> 0).toString(36); }).join("") + Date.now().toString(36);
   }
-  function launch(facts, gate) {
-    var url = new URL("web/worker.js", script.src).href, w;
+  function launch() {
+    var url = new URL("web/worker.js", script.src).href;
+    /** @type {Worker} */
+    var w;
     if (!ticking) ticking = timers.push(setInterval(guard(tick), 1000));
     try { w = worker = new Worker(policy ? policy.createScriptURL(url) : url, {type: "module"}); } catch (e) {
       return fail("cannot start the engine worker " + url + ": " + msgOf(e) + (W.trustedTypes && !policy ? " (allow the Trusted Types policy engage: trusted-types engage)" : ""));
     }
-    w.onerror = function (e) {
+    w.onerror = function (/** @type {ErrorEvent} */ e) {
       e.preventDefault();
       if (w === worker) crash("the engine worker failed" + (e.message ? ": " + e.message : " to load " + url));
     };
     w.onmessageerror = function () { if (w === worker) crash("unreadable message from the engine worker"); };
-    w.onmessage = guard(function (e) { if (w === worker) receive(e.data); });
-    // The worker boots meanwhile; init (and with it the first evaluation) waits for `gate`,
-    // and takes whatever was sent in between (the first queue statuses) along. Until then
-    // the facts are `held`, where a page left meanwhile still finds them (journal).
-    held = facts;
-    Promise.resolve(gate).then(guard(function () {
-      if (dead || w !== worker) return;
-      held = null;
-      post({v: 1, kind: "init", config: cfg, configError: null, state: lastState,
-        seed: seed(), facts: facts.concat(queue)});
-    }));
+    w.onmessage = guard(function (/** @type {MessageEvent} */ e) { if (w === worker) receive(e.data); });
+    // The worker boots meanwhile and takes init first: the engine compiles the config and
+    // answers what it watches (gather() reads that), before it evaluates anything.
+    post({v: 1, kind: "init", config: cfg, configError: null, state: lastState, seed: seed(), facts: []});
   }
+  /** @param {[Config, typeof import("./web/observe.js"), typeof import("./web/signals.js"), void]} loaded */
   function start(loaded) {
-    var nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType("navigation")[0]), dev = loaded[2];
-    if (dead) return;
+    if (dead()) return;
     cfg = loaded[0];
-    obs = loaded[1].createObserver({send: send, report: report, guard: guard, config: cfg});
-    watch = loaded[1].configWatch(cfg);
+    obs = loaded[1].createObserver({send: send, report: report, guard: guard});
+    dev = loaded[2];
     trusted();
     lastState = stored();
-    var facts = [dev.deviceFact(), {type: "visibility", now: Date.now(), visible: !D.hidden}].concat(pending(), obs.page(watch, "load", D.referrer, !!nav && nav.type === "reload"));
-    queue.forEach(function (f) { if ("now" in f) f.now = Date.now(); });  // pushes and calls made before boot, in order
-    facts = facts.concat(queue);
-    queue = [];
-    // A variant chosen by agent availability must see the queue's status the first time.
-    launch(facts, Promise.race([obs.pollQueues(true), new Promise(function (r) { setTimeout(r, QUEUE_WAIT_MS); })]));
-    // High-entropy client hints: one promise, never waited for; the fact is sent again with them.
-    if (dev.wantsDevice(cfg)) dev.deviceHints(facts[0]).then(guard(function (f) { if (f) send(f); }));
+    carried = pending();
+    try { obs.prefetch(JSON.parse(sessionStorage.getItem(QUEUES) || "{}")); } catch (e) { /* read after the engine's answer */ }
+    queue = lc.restamp(queue, Date.now());  // pushes and calls made before boot, in order
+    launch();
     listen();
     // The renderer and its stylesheet load while Pyodide boots, not after the first decision.
     if (cfg && cfg.interactions) getUI().then(function (u) { return u.prepare(); }).catch(function () { /* reported when needed */ });
@@ -385,7 +509,7 @@
     bootLimit = Number(attr("data-boot-timeout")) * 1000 || BOOT_TIMEOUT_MS;
     var t0 = realNow(), late = guard(function () {
       var spent = t0 == null || realNow() == null ? bootLimit : /** @type {number} */ (realNow()) - t0;
-      if (booted || dead) return;
+      if (booted || dead()) return;
       if (spent < bootLimit) return setTimeout(late, bootLimit - spent);
       fail("the engine did not start within " + bootLimit / 1000 + " s" + (worker ? "" : " (the config or web/observe.js did not load)"));
     });
@@ -395,7 +519,7 @@
       overlayP.catch(function (e) { report("cannot load the debug overlay: " + msgOf(e)); });
     }
     Promise.all([new Promise(function (resolve) { resolve(loadConfig()); }), import(new URL("web/observe.js", script.src).href),
-      import(new URL("web/signals.js", script.src).href)])
+      import(new URL("web/signals.js", script.src).href), lcP])
       .then(start).catch(function (e) { fail(msgOf(e)); });
   }
 
@@ -409,17 +533,21 @@
     if (W.engage !== api) return fail("window.engage is read-only on this page (a script defined or froze it); the engine does not start");
     try {  // an engage:evaluated listener from now on turns the trace on (docs/loader.md#the-trace)
       var listen = W.addEventListener;
-      W.addEventListener = function (type) { if (type === "engage:evaluated") wantTrace(); return listen.apply(this, /** @type {any} */ (arguments)); };
+      W.addEventListener = function (/** @type {string} */ type) { if (type === "engage:evaluated") wantTrace(); return listen.apply(this, /** @type {any} */ (arguments)); };
     } catch (e) { /* a page that pinned addEventListener: data-trace or engage.on("evaluated") still work */ }
     // data-lptag="sdes": LivePerson's lpTag.sdes pushes become engage pushes (web/lptag.js)
     if (attr("data-lptag") === "sdes") import(new URL("web/lptag.js", script.src).href).then(function (m) { m.install(api.push, report); })
       .catch(function (e) { report("cannot install lpTag.sdes (web/lptag.js): " + msgOf(e)); });
-    on("pagehide", function () { left = true; journal(); });
-    on("pageshow", function (e) { if (e.persisted) { left = false; journal(true); } });
+    lcP = import(new URL("web/lifecycle.js", script.src).href).then(function (mod) {
+      m = early.reduce(function (x, e) { return mod.step(x, e); }, mod.machine());
+      lc = mod;
+    });
+    on("pagehide", function () { go("pagehide"); journal(dead()); });
+    on("pageshow", function (e) { if (e.persisted) { go("pageshow"); journal(true); } });
     if (attr("data-collect")) collectP = import(new URL("web/collect.js", script.src).href).then(function (m) {
       return m.createCollector({url: attr("data-collect"), consent: function () { return consent; }, state: function () { return lastState; }, config: function () { return cfg; }, report: report});
     }, function (e) { report("cannot load web/collect.js (data-collect): " + msgOf(e)); });
-    if (prior) prior.forEach(function (item) { api.push(item); });  // sent at boot, in order
+    if (prior) prior.forEach(function (/** @type {unknown} */ item) { api.push(item); });  // sent at boot, in order
     if (attr("data-eager") !== null || D.readyState === "complete") boot();
     else W.addEventListener("load", guard(boot), {once: true});
   })();

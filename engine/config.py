@@ -119,6 +119,8 @@ class Config:
     monitored_keys: frozenset[str]
     raw: Mapping[str, Any]
     needs_device: bool
+    # queue key -> its statusUrl: the shell reads these for queueStatus facts (Watch)
+    status_urls: tuple[tuple[str, str], ...]
     # fact key -> indexes of the rules that read it, so a changed fact finds its rules
     rules_by_dep: Mapping[str, tuple[int, ...]]
     # the same rules, split and indexed once so that an evaluation never scans for them
@@ -291,6 +293,7 @@ class _Compiler:
             monitored_keys=frozenset(monitored),
             raw=MappingProxyType(self.raw),
             needs_device=any("device" in rule.deps for rule in rules),
+            status_urls=tuple((k, q["statusUrl"]) for k, q in self.raw.get("queues", {}).items() if isinstance(q.get("statusUrl"), str)),
             rules_by_dep=MappingProxyType(_index_deps(rules)),
             always=tuple(r for r in rules if r.always_evaluate),
             regular=tuple(r for r in rules if not r.always_evaluate),

@@ -78,12 +78,18 @@ NONE, TICK, RECHECK, NAVIGATION = 0, 1, 2, 3
 
 @dataclass(frozen=True, slots=True)
 class Watch:
+    """What the shell gathers for the engine: the answer to `init` (before any evaluation)
+    and to each message after it, when it changed."""
+
     selectors: tuple[str, ...]
     custom_paths: tuple[str, ...]
     next_tick_at: int | None
+    queues: tuple[tuple[str, str], ...] = ()  # queue key, statusUrl: read for queueStatus facts
+    device: bool = False  # a device condition reads the high-entropy client hints
 
     def to_json(self) -> dict[str, Any]:
-        return {"selectors": list(self.selectors), "customPaths": list(self.custom_paths), "nextTickAt": self.next_tick_at}
+        return {"selectors": list(self.selectors), "customPaths": list(self.custom_paths), "nextTickAt": self.next_tick_at,
+                "queues": dict(self.queues), "device": self.device}
 
 
 @dataclass
@@ -186,7 +192,7 @@ class Engine:
 
     @property
     def watch(self) -> Watch:
-        return Watch(self.config.selectors, self.config.custom_paths, self._next_flip)
+        return Watch(self.config.selectors, self.config.custom_paths, self._next_flip, self.config.status_urls, self.config.needs_device)
 
     @property
     def now(self) -> int:

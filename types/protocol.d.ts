@@ -33,6 +33,8 @@ interface Watch {
   selectors: string[];
   customPaths: string[];
   nextTickAt: number | null;
+  queues: Record<string, string>;
+  device: boolean;
 }
 
 interface ShowDecision {

@@ -39,16 +39,19 @@ export function createCollector({url, consent, state, config, report}) {
   /** @type {Map<string, any>} id -> event, until the collector confirmed it */
   const pending = new Map();
   const inflight = new Set();
-  let timer = null, retryMs = DELAY_MS;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  let retryMs = DELAY_MS;
 
   const visitor = () => { const s = state(); return (s && s.visitor && s.visitor.visitor_id) || null; };
-  const text = (v) => (typeof v === "string" ? v.slice(0, TEXT) : v == null ? null : String(v).slice(0, TEXT));
+  const text = (/** @type {unknown} */ v) => (typeof v === "string" ? v.slice(0, TEXT) : v == null ? null : String(v).slice(0, TEXT));
 
   function id() {
     const a = crypto.getRandomValues(new Uint32Array(4));
     return Array.from(a, (n) => n.toString(16).padStart(8, "0")).join("");
   }
 
+  /** @param {Record<string, any>} event */
   function record(event) {
     event.id = id();
     event.time = Date.now();
@@ -58,11 +61,13 @@ export function createCollector({url, consent, state, config, report}) {
     schedule(pending.size - inflight.size >= BATCH ? 0 : DELAY_MS);
   }
 
+  /** @param {unknown} rule */
   function split(rule) {
-    const c = config(), r = c && Array.isArray(c.rules) && c.rules.find((x) => x && x.name === rule);
+    const c = config(), r = c && Array.isArray(c.rules) && c.rules.find((/** @type {any} */ x) => x && x.name === rule);
     return r && typeof r.controlGroup === "number" ? r.controlGroup : null;
   }
 
+  /** @param {string} name @param {any} detail */
   function onEvent(name, detail) {
     const d = detail || {};
     record({
@@ -76,23 +81,25 @@ export function createCollector({url, consent, state, config, report}) {
   function load() {
     try {
       const o = JSON.parse(localStorage.getItem(JOURNAL) || "null");
-      return o && Array.isArray(o.events) ? o.events.filter((e) => e && typeof e.id === "string" && Date.now() - e.time < KEEP_MS) : [];
+      return o && Array.isArray(o.events) ? o.events.filter((/** @type {any} */ e) => e && typeof e.id === "string" && Date.now() - e.time < KEEP_MS) : [];
     } catch (e) { return []; }
   }
+  /** @param {Set<string>} [confirmed] ids the collector stored */
   function save(confirmed) {
     if (!consent()) return;
     try {
-      const mine = new Set(pending.keys()), events = load().filter((e) => !mine.has(e.id) && !(confirmed && confirmed.has(e.id)));
+      const mine = new Set(pending.keys()), events = load().filter((/** @type {any} */ e) => !mine.has(e.id) && !(confirmed && confirmed.has(e.id)));
       const all = events.concat([...pending.values()]).slice(-MAX_KEPT);
       if (all.length) localStorage.setItem(JOURNAL, JSON.stringify({events: all}));
       else localStorage.removeItem(JOURNAL);
     } catch (e) { /* storage full or disabled: the events are still held in memory */ }
   }
 
+  /** @param {number} ms */
   function schedule(ms) {
-    if (timer !== null && ms > 0) return;
+    if (timer !== undefined && ms > 0) return;
     clearTimeout(timer);
-    timer = setTimeout(() => { timer = null; flush(false); }, ms);
+    timer = setTimeout(() => { timer = undefined; flush(false); }, ms);
   }
 
   /** @param {boolean} leaving the page is going away: send everything with sendBeacon */
@@ -133,6 +140,7 @@ export function createCollector({url, consent, state, config, report}) {
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   }
 
+  /** @param {Record<string, any>} d an engage.push object */
   function push(d) {
     if (d.type === "consent") {
       if (d.granted === true) { save(); flush(false); } else {

@@ -4,19 +4,29 @@
 // exitIntent, queueStatus. Adding a condition that needs a new browser fact adds its
 // gatherer here.
 
-// The real Promise even where a page script replaced window.Promise.
-const Promise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
+import {RealPromise as Promise, pageFact} from "./lifecycle.js";
 
 const NO_SEGMENT = new Set(["__proto__", "prototype", "constructor"]);
 const SLOW_MS = 50;  // a custom function slower than this is reported once and read less often
 
-export function createObserver({send, report, guard, config}) {
-  const promised = new Map();   // custom path -> {value, error, pending}: last settled promise value
-  const slow = new Map();       // custom path -> {until, result}: a slow function's last result, kept until `until`
-  const lastSent = {};          // fact type -> JSON of the results last sent
+/** @typedef {{value: boolean, error: string | null}} CustomResult */
+/** @typedef {import("./lifecycle.js").Fact} Fact */
+
+/**
+ * @param {{send: (facts: Fact | Fact[]) => void, report: (message: string, path?: string) => void,
+ *          guard: <F extends Function>(fn: F) => F}} host
+ */
+export function createObserver({send, report, guard}) {
+  /** @type {Map<string, any>} custom path -> {value, error, pending}: the last settled promise value */
+  const promised = new Map();
+  /** @type {Map<string, {until: number, result: CustomResult | null}>} a slow function's last result, kept until `until` */
+  const slow = new Map();
+  /** @type {Record<string, string>} fact type -> JSON of the results last sent */
+  const lastSent = {};
   let lastUrl = location.href;
   let lastExit = 0;
 
+  /** @param {string} sel */
   function selectorResult(sel) {
     const r = {exists: false, visible: false, text: ""};
     /** @type {ArrayLike<Element>} */
@@ -36,6 +46,7 @@ export function createObserver({send, report, guard, config}) {
 
   // A global declared with let / const (or a class) lives in the page's script scope, not on
   // window: only eval could read it, and the CSP forbids eval. The message says the fix.
+  /** @param {string} q @param {string} parent @param {string} seg */
   function missing(q, parent, seg) {
     if (parent) return `${q} is not defined: ${parent} has no property "${seg}"`;
     return `${q} is not defined: window has no property "${seg}". A global declared with let or const is not on window ` +
@@ -45,6 +56,7 @@ export function createObserver({send, report, guard, config}) {
   // Property access from window only, never eval. A function is called with no arguments
   // (its parent as `this`); a returned promise counts as its last settled value, false until
   // the first one settles, and the function is not called again while one is pending.
+  /** @param {string} path @returns {CustomResult} */
   function customResult(path) {
     const q = JSON.stringify(path);
     let parent = null;
@@ -70,8 +82,8 @@ export function createObserver({send, report, guard, config}) {
       else {
         if (!p) promised.set(path, p = {value: false, error: null});
         p.pending = true;
-        v.then((x) => Object.assign(p, {value: !!x, error: null, pending: false}),
-          (e) => Object.assign(p, {value: false, error: `${q} rejected: ${e && e.message || e}`, pending: false}));
+        v.then((/** @type {unknown} */ x) => Object.assign(p, {value: !!x, error: null, pending: false}),
+          (/** @type {any} */ e) => Object.assign(p, {value: false, error: `${q} rejected: ${e && e.message || e}`, pending: false}));
       }
       if (ms > SLOW_MS) {
         // It runs on the page's main thread every second: keep that under 5%.
@@ -86,7 +98,7 @@ export function createObserver({send, report, guard, config}) {
 
   // `selectors` / `custom` facts for what the engine watches: all of them (force: page
   // facts carry fresh results) or only those whose results changed since last sent.
-  /** @param {Watch} watch what the engine watches (its `output.watch`) @param {boolean} force */
+  /** @param {Watch} watch what the engine watches (its `output.watch`) @param {boolean} force @returns {Fact[]} */
   function observe(watch, force) {
     const out = [];
     for (const [list, type, probe] of /** @type {[string[], string, (x: string) => object][]} */ ([[watch.selectors, "selectors", selectorResult], [watch.customPaths, "custom", customResult]])) {
@@ -100,22 +112,23 @@ export function createObserver({send, report, guard, config}) {
   }
 
   // The browser's preferred languages go with each page (language conditions, "auto").
-  /** @param {Watch} watch @param {string} cause @param {string} referrer */
+  /** @param {Watch} watch @param {string} cause @param {string} referrer @returns {Fact[]} */
   function page(watch, cause, referrer, reload = false, url = location.href) {
     lastUrl = url;
     const languages = [...(navigator.languages || [navigator.language])].filter(Boolean);
-    return [...observe(watch, true),
-      {type: "page", now: Date.now(), url, title: document.title, referrer, cause, reload, languages}];
+    return [...observe(watch, true), pageFact({url, title: document.title, referrer, cause, reload, now: Date.now(), languages})];
   }
 
   // Each URL change is one step. The URL is read at the event; the rest (title, DOM) one
   // task later (a MessageChannel, which page.clock does not hold), once the app's own
   // handlers have updated them.
+  /** @param {() => Watch} getWatch */
   function navigation(getWatch) {
     const channel = new MessageChannel();
+    /** @type {(() => void)[]} */
     const jobs = [];
     channel.port1.onmessage = () => jobs.splice(0).forEach((f) => f());
-    const navigated = (cause) => {
+    const navigated = (/** @type {string} */ cause) => {
       const url = location.href;
       jobs.push(guard(() => {
         const from = lastUrl;
@@ -125,10 +138,10 @@ export function createObserver({send, report, guard, config}) {
       }));
       channel.port2.postMessage(0);
     };
-    for (const name of ["pushState", "replaceState"]) {
+    for (const name of /** @type {const} */ (["pushState", "replaceState"])) {
       const orig = history[name];
       if (typeof orig !== "function") continue;
-      history[name] = function (...args) {
+      history[name] = /** @this {History} */ function (/** @type {[any, string, (string | URL | null)?]} */ ...args) {
         const result = orig.apply(this, args);  // the original behaviour and return value
         try { navigated(name); } catch { /* never break the app's navigation */ }
         return result;
@@ -150,7 +163,7 @@ export function createObserver({send, report, guard, config}) {
       if (document.hidden && touch) exitIntent();
       send({type: "visibility", now: Date.now(), visible: !document.hidden});
     }));
-    document.addEventListener("mouseout", guard((e) => {
+    document.addEventListener("mouseout", guard((/** @type {MouseEvent} */ e) => {
       if (!e.relatedTarget && e.clientY <= 0) exitIntent();
     }));
     if (!touch) return;
@@ -164,17 +177,16 @@ export function createObserver({send, report, guard, config}) {
     }), {passive: true});
   }
 
-  // queues.*.statusUrl -> queueStatus facts, when the status changed. Settles when every
-  // read has (failed reads included), so the first evaluation can wait for them.
-  function pollQueues(first) {
+  // The status URLs the engine watches (queue key -> statusUrl) -> queueStatus facts, when
+  // the status changed. Settles when every read has (failed reads included), so the first
+  // evaluation can wait for them.
+  /** @param {Record<string, string>} queues @param {boolean} [first] */
+  function pollQueues(queues, first) {
     if (document.hidden && !first) return Promise.resolve();
-    const queues = config.queues && typeof config.queues === "object" ? config.queues : {};
     const reads = [];
-    for (const [key, q] of Object.entries(queues)) {
-      const url = q && q.statusUrl;
-      if (typeof url !== "string") continue;
-      reads.push(fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
-        .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+    for (const [key, url] of Object.entries(queues || {})) {
+      const early = first && prefetched.get(`${key} ${url}`);
+      reads.push((early || read(url))
         .then((s) => {
           const f = {type: "queueStatus", queueKey: key, agentsAvailable: s.agentsAvailable, queueLength: s.queueLength};
           const text = JSON.stringify(f);
@@ -184,20 +196,27 @@ export function createObserver({send, report, guard, config}) {
         })
         .catch((e) => report(`queue status ${url} could not be read: ${e.message}`, `queues.${key}.statusUrl`)));
     }
+    prefetched.clear();
     return Promise.all(reads);
   }
-
-  return {observe, page, navigation, presence, pollQueues};
-}
-
-// Until the engine's first output says what it watches, watch what the config names.
-export function configWatch(node, w = {selectors: [], customPaths: [], nextTickAt: null}) {
-  const add = (list, v) => { if (typeof v === "string" && v && !list.includes(v)) list.push(v); };
-  if (node && typeof node === "object") {
-    if (node.type === "dom") add(w.selectors, node.criteria);
-    if (node.type === "custom") add(w.customPaths, node.value);
-    if (node.type === "detectLogin") { add(w.selectors, node.selector); add(w.customPaths, node.custom); }
-    for (const v of Object.values(node)) configWatch(v, w);
+  /** @param {string} url @returns {Promise<any>} */
+  function read(url) {
+    return fetch(new URL(url, document.baseURI), {credentials: "same-origin", cache: "no-store"})
+      .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); });
   }
-  return w;
+  // The status URLs the engine watched on this tab's page before, read while it boots: the
+  // first pollQueues takes the reads of the queues it still watches (the others are dropped).
+  /** @type {Map<string, Promise<any>>} */
+  const prefetched = new Map();
+  /** @param {Record<string, string>} queues */
+  function prefetch(queues) {
+    for (const [key, url] of Object.entries(queues || {})) {
+      if (typeof url !== "string") continue;
+      const p = read(url);
+      p.catch(() => {});  // reported by pollQueues, if still watched
+      prefetched.set(`${key} ${url}`, p);
+    }
+  }
+
+  return {observe, page, navigation, presence, pollQueues, prefetch};
 }

@@ -83,6 +83,7 @@ export function choose(o) {
   return {mode: "compact", at, ...offset(at, o.insets)};
 }
 
+/** @param {string} at @param {{top: number, bottom: number}} insets */
 function offset(at, insets) {
   return {offset: insets[at.startsWith("top") ? "top" : "bottom"]};
 }
@@ -105,6 +106,7 @@ export const stats = {passes: 0, ms: /** @type {number[]} */ ([])};
 let frame = 0;
 let timer = 0;
 let last = -Infinity;
+/** @type {(() => void) | null} stops watching the page (scroll, resize, mutations) */
 let watching = null;
 /** @type {(msg: string) => void} */
 let report = () => {};
@@ -167,6 +169,7 @@ function ours(n) {
 }
 
 /** One pass in the next frame; at most one per THROTTLE_MS for scroll / resize / mutations. */
+/** @param {boolean} [now] */
 function schedule(now) {
   if (frame || timer) return;
   const wait = now ? 0 : last + THROTTLE_MS - performance.now();
@@ -193,7 +196,7 @@ function pass() {
 function run() {
   const html = document.documentElement;
   const view = {width: html.clientWidth, height: html.clientHeight};
-  const small = (s) => view.width < s.p.smallScreenWidth;
+  const small = (/** @type {any} */ s) => view.width < s.p.smallScreenWidth;
   // Writes first, once: a dock whose content or screen class changed is laid out in its
   // natural form (hidden while measured); everything below only reads.
   const measuring = [];
@@ -251,10 +254,11 @@ function run() {
 }
 
 /** Sample the page at a grid of points in `regions`; keep the fixed / sticky elements found. */
+/** @param {Box[]} regions @param {Map<Element, Box>} found */
 function probeFixed(regions, found) {
   const seen = new Set();
   const positioned = new Map();
-  const holder = (e) => {
+  const holder = (/** @type {any} */ e) => {
     for (let n = e; n && n !== document.body && n !== document.documentElement; n = n.parentElement) {
       if (positioned.has(n)) return positioned.get(n);
       const pos = getComputedStyle(n).position;
@@ -287,9 +291,11 @@ const tests = new Map();
 
 /** The boxes of the visible elements `p` says to avoid: its selectors and the links and
  *  buttons named with a primary-action word. */
+/** @param {any} p the decision's `placement` @param {Size} view @returns {Box[]} */
 function avoidBoxes(p, view) {
+  /** @type {Box[]} */
   const out = [];
-  const add = (e) => {
+  const add = (/** @type {Element} */ e) => {
     const b = e.getBoundingClientRect();
     if (b.width > 0 && b.height > 0 && b.bottom > 0 && b.right > 0 && b.top < view.height && b.left < view.width) {
       out.push({left: b.left, top: b.top, right: b.right, bottom: b.bottom});
@@ -311,14 +317,16 @@ function avoidBoxes(p, view) {
 }
 
 /** Close to the accessible name, without layout: aria-label, aria-labelledby, text, value, title. */
+/** @param {any} e an element (a field has a value) */
 function accessibleName(e) {
   const label = e.getAttribute("aria-label");
   if (label) return label;
   const by = e.getAttribute("aria-labelledby");
-  if (by) return by.split(/\s+/).map((id) => (document.getElementById(id) || {}).textContent || "").join(" ");
+  if (by) return by.split(/\s+/).map((/** @type {string} */ id) => (document.getElementById(id) || {}).textContent || "").join(" ");
   return e.textContent.trim() || e.value || e.getAttribute("title") || "";
 }
 
+/** @param {any} dock @param {any} s the dock's entry in `docks` @param {Choice} c */
 function apply(dock, s, c) {
   const pending = dock.hasAttribute("data-engage-pending");
   const before = s.shown;

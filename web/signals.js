@@ -3,16 +3,17 @@
 // The engine decides the device type from the signals; this module only reads them. Everything is synchronous but the high-entropy client hints (model,
 // formFactors), which arrive later as an updated fact and never hold the first decision.
 
-const str = (v) => (typeof v === "string" ? v.slice(0, 100) : null);
-const bool = (v) => (typeof v === "boolean" ? v : null);
+const str = (/** @type {unknown} */ v) => (typeof v === "string" ? v.slice(0, 100) : null);
+const bool = (/** @type {unknown} */ v) => (typeof v === "boolean" ? v : null);
 
 // A media query's answer, or null where the browser does not understand it ("not all").
+/** @param {string} query */
 function media(query) {
   const m = typeof matchMedia === "function" ? matchMedia(query) : null;
   return m && m.media !== "not all" ? m.matches : null;
 }
 
-/** The `device` fact from what is known synchronously at boot. */
+/** The `device` fact from what is known synchronously at boot. @returns {import("./lifecycle.js").Fact} */
 export function deviceFact() {
   const hints = navigator.userAgentData;
   const s = window.screen;
@@ -31,8 +32,8 @@ export function deviceFact() {
 /**
  * One promise: `fact` with the high-entropy client hints added, or null where the browser
  * has none (Safari, Firefox) or refuses them.
- * @param {object} fact what deviceFact() returned
- * @returns {Promise<object|null>}
+ * @param {ReturnType<typeof deviceFact>} fact what deviceFact() returned
+ * @returns {Promise<import("./lifecycle.js").Fact | null>}
  */
 export function deviceHints(fact) {
   const hints = navigator.userAgentData;
@@ -47,11 +48,4 @@ export function deviceHints(fact) {
       formFactors: Array.isArray(v.formFactors) ? v.formFactors.map(str).filter((x) => x).slice(0, 10) : null,
     }))
     .catch(() => null);
-}
-
-/** Whether the config holds a `device` condition: only then are high-entropy hints asked for. */
-export function wantsDevice(node) {
-  if (!node || typeof node !== "object") return false;
-  if (node.type === "device") return true;
-  return Object.values(node).some(wantsDevice);
 }

@@ -10,7 +10,8 @@
 /**
  * @typedef {{id: string, kind: "rating" | "choice" | "text", label: string, options?: string[]}} Question
  * @typedef {{title?: string, text?: string, submitLabel?: string, questions?: Question[]}} SurveyContent
- * @typedef {{el: Function, dialog: Function, parts: object, lang: string | null, n: number,
+ * @typedef {{el: (tag: string, attrs?: Record<string, unknown>, ...children: Node[]) => any, dialog: Function,
+ *            parts: {title?: HTMLElement, text?: HTMLElement}, lang: string | null, n: number,
  *            close: HTMLElement, submit: (answers: Record<string, number | string>) => void}} Helpers
  */
 
@@ -28,7 +29,7 @@ export function surveyBox(c, {el, dialog, parts, lang, n, close, submit}) {
   questions.forEach((q, i) => form.append(question(el, q, `s${n}-${i}`)));
   form.append(el("div", {class: "buttons"},
     el("button", {type: "submit", class: "btn primary", text: c.submitLabel || "Send"})));
-  form.addEventListener("submit", (e) => {
+  form.addEventListener("submit", (/** @type {Event} */ e) => {
     e.preventDefault();
     submit(answers(form, questions, n));
   });
@@ -37,12 +38,14 @@ export function surveyBox(c, {el, dialog, parts, lang, n, close, submit}) {
   return {box, live, announce: [c.title || "Survey", c.text].filter(Boolean).join(". ")};
 }
 
+/** @param {Helpers["el"]} el @param {Question} q @param {string} key */
 function question(el, q, key) {
   if (q.kind === "text") {
     return el("div", {class: "q"},
       el("label", {class: "q-label", for: key, text: q.label}),
       el("textarea", {id: key, name: key, rows: 3, maxlength: 2000}));
   }
+  /** @type {(string | number)[]} */
   const values = q.kind === "rating" ? RATING : (Array.isArray(q.options) ? q.options : []);
   const group = el("div", {class: q.kind === "rating" ? "scale" : "options"});
   values.forEach((v, j) => {
@@ -55,6 +58,7 @@ function question(el, q, key) {
   return el("fieldset", {class: `q ${q.kind}`}, el("legend", {class: "q-label", text: q.label}), group);
 }
 
+/** @param {HTMLFormElement} form @param {Question[]} questions @param {number} n */
 function answers(form, questions, n) {
   /** @type {Record<string, string | number>} */
   const out = {};
@@ -62,7 +66,7 @@ function answers(form, questions, n) {
     const key = `s${n}-${i}`;
     // a radio group's checked input (a group of one option is not a RadioNodeList)
     const field = q.kind === "text" ? form.elements.namedItem(key) : form.querySelector(`input[name="${key}"]:checked`);
-    const value = field ? field.value : "";
+    const value = field ? /** @type {HTMLInputElement} */ (field).value : "";
     if (q.kind === "rating" && value) out[q.id] = Number(value);
     else if (q.kind === "choice" && value) out[q.id] = value;
     else if (q.kind === "text" && value.trim()) out[q.id] = value;

@@ -25,9 +25,7 @@
 //    widget instead (web/chat/adapter.js, imported then): no window of ours unless it fails.
 
 import {place} from "./placement.js";
-
-// The real Promise even where a page script replaced window.Promise.
-const Promise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
+import {RealPromise as Promise} from "./lifecycle.js";
 
 const here = import.meta.url;
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered

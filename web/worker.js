@@ -26,15 +26,21 @@ const BENCH = options.has("bench");
 // A boot failure whose message already names what failed; not wrapped again.
 class BootError extends Error {}
 
+/** @typedef {(text: string, probe?: (rule: string) => void) => string} Handle engine._bridge.handle */
+/** @type {unknown[]} messages that came before the engine booted */
 const queued = [];
-let handle = null; // engine._bridge.handle once booted
+/** @type {Handle | null} engine._bridge.handle once booted */
+let handle = null;
 let failed = false;
+/** @type {{snapshot: string, ms: Record<string, number>, configCompiled?: boolean}} */
 const bootInfo = { snapshot: "off", ms: {} };
 
+/** @param {Record<string, unknown>} message */
 function post(message) {
   self.postMessage({ v: PROTOCOL, ...message });
 }
 
+/** @param {string} message */
 function fatal(message) {
   if (failed) return;
   failed = true;
@@ -45,15 +51,17 @@ function fatal(message) {
 
 // Probe mode (a message with `probe: true`, sent after a stall): the engine names each rule
 // before testing it, so that if this worker stalls too the loader knows which rule to drop.
-const probe = (rule) => post({ kind: "probe", rule: String(rule) });
+const probe = (/** @type {string} */ rule) => post({ kind: "probe", rule: String(rule) });
 
+/** @param {any} data a message from the main thread */
 function relay(data) {
   if (failed) return;
   let reply;
   const started = BENCH ? performance.now() : 0;
   try {
     const text = typeof data === "string" ? data : JSON.stringify(data);
-    reply = JSON.parse(data && data.probe ? handle(text, probe) : handle(text));
+    const bridge = /** @type {Handle} */ (handle);
+    reply = JSON.parse(data && data.probe ? bridge(text, probe) : bridge(text));
   } catch (error) {
     // engine._bridge.handle turns bad input into error decisions; reaching this means
     // a bug in the engine, and its state can no longer be trusted.
@@ -71,6 +79,7 @@ self.onmessage = (event) => {
   else if (!failed) queued.push(event.data);
 };
 
+/** @param {any} error */
 function describe(error) {
   if (error && error.type && error.message) {
     // A PythonError's message is the whole traceback; its last line says what happened.
@@ -80,12 +89,14 @@ function describe(error) {
   return error && error.message ? error.message : String(error);
 }
 
+/** @param {{url: string}} entry */
 function fileURL(entry) {
   return new URL(entry.url, folder).href;
 }
 
 // Subresource integrity for the files the manifest names (the zips, not the runtime,
 // whose WebAssembly compiles while it downloads).
+/** @param {string} url */
 function integrityOf(url) {
   for (const key of ["stdlib", "site"]) {
     if (MANIFEST[key] && fileURL(MANIFEST[key]) === url) return MANIFEST[key].integrity;
@@ -99,6 +110,7 @@ function integrityOf(url) {
 // A fetch with integrity fails the same way for a 404 and for altered bytes, and a failed
 // import() names no status: a HEAD request tells the site owner which one to fix.
 const nativeFetch = self.fetch.bind(self);
+/** @param {string} url @param {any} error @param {string | null | undefined} integrity */
 async function whyRefused(url, error, integrity) {
   try {
     const head = await nativeFetch(url, { method: "HEAD", cache: "no-store" });
@@ -114,7 +126,8 @@ function watchBoot() {
   const realFetch = self.fetch;
   const realInstantiate = /** @type {(...args: any[]) => Promise<any>} */ (WebAssembly.instantiate);
   const realStreaming = WebAssembly.instantiateStreaming;
-  let reject;
+  /** @type {(error: Error) => void} */
+  let reject = () => {};
   const failure = new Promise((_, r) => (reject = r));
   failure.catch(() => {});
   self.fetch = async (input, init) => {
@@ -131,7 +144,7 @@ function watchBoot() {
     return response;
   };
   // Pyodide only logs a failed instantiation ("wasm instantiation failed!") and waits.
-  const instantiateFailed = (error) => {
+  const instantiateFailed = (/** @type {any} */ error) => {
     reject(new BootError(`could not instantiate pyodide.asm.wasm: ${error.message}`));
     return error;
   };
@@ -210,6 +223,7 @@ async function openSnapshots() {
   }
 }
 
+/** @param {Cache} cache @param {any} bytes the memory snapshot (Pyodide hands a Uint8Array) */
 async function storeSnapshot(cache, bytes) {
   try {
     for (const request of await cache.keys()) {
@@ -221,12 +235,14 @@ async function storeSnapshot(cache, bytes) {
   }
 }
 
+/** @param {unknown} value */
 function pythonString(value) {
   return JSON.stringify(String(value)); // a JSON string is a valid Python string literal
 }
 
 // Imports missing from the trimmed zips come from the fallback zip; random is reseeded
 // because a restored snapshot repeats the state it was taken in.
+/** @param {any} pyodide */
 function configure(pyodide) {
   const fallback = MANIFEST.fallback;
   pyodide.runPython(
@@ -235,6 +251,7 @@ function configure(pyodide) {
   );
 }
 
+/** @param {any} pyodide @returns {Handle} */
 function importBridge(pyodide) {
   let bridge;
   try {
@@ -257,6 +274,7 @@ function importBridge(pyodide) {
 // compile the site's config once, so that its validators are in the snapshot too. Only
 // the config is used, never the state or facts of the init message; a second init then
 // drops the engine again.
+/** @param {any} pyodide @param {Handle} bridgeHandle */
 function warmUp(pyodide, bridgeHandle) {
   for (const name of MANIFEST.snapshotImports || []) pyodide.pyimport(name).destroy();
   const init = queued.map((m) => (typeof m === "string" ? safeParse(m) : m)).find((m) => m && m.kind === "init");
@@ -266,6 +284,7 @@ function warmUp(pyodide, bridgeHandle) {
   bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: null, configError: "warm-up", state: null, seed: "", facts: [] }));
 }
 
+/** @param {string} text */
 function safeParse(text) {
   try {
     return JSON.parse(text);
@@ -294,8 +313,9 @@ async function boot() {
     } catch (error) {
       throw new BootError(`could not load ${moduleURL}: ${await whyRefused(moduleURL, error, null)}`);
     }
+    /** @type {string[]} */
     const bootErrors = [];
-    const start = (extra) =>
+    const start = (/** @type {Record<string, unknown>} */ extra) =>
       Promise.race([
         loadPyodide({
           indexURL: runtime.href,
@@ -303,8 +323,8 @@ async function boot() {
           lockFileContents: MANIFEST.lock,
           packageBaseUrl: runtime.href,
           env: { PYTHONPATH: SITE_PATH },
-          fsInit: async (FS) => FS.writeFile(SITE_PATH, await site),
-          stderr: (line) => bootErrors.push(line),
+          fsInit: async (/** @type {any} */ FS) => FS.writeFile(SITE_PATH, await site),
+          stderr: (/** @type {string} */ line) => bootErrors.push(line),
           ...extra,
         }),
         watch.failure,
@@ -353,7 +373,7 @@ async function boot() {
       }
     }
     for (const line of bootErrors) console.warn(line);
-    pyodide.setStderr({ batched: (text) => console.warn(text) });
+    pyodide.setStderr({ batched: (/** @type {string} */ text) => console.warn(text) });
     bootInfo.ms.boot = performance.now() - t0;
     if (BENCH) {
       // whether the site's config came compiled (made before the snapshot was taken)

@@ -270,7 +270,13 @@ def test_a_page_left_while_the_queue_status_is_awaited_loses_nothing(demo: Demo)
     with demo.page.expect_request("**/api/queues/support.json"):
         demo.page.evaluate("location.href = 'index.html'")
     demo.page.wait_for_url("**/index.html")
-    demo.page.clock.run_for(2500)  # the next page's own wait for the status runs out
+    # The next page's own wait for the status (2 s of the paused clock, counted once the
+    # engine has named the status URL, after its boot) runs out.
+    for _ in range(300):
+        demo.page.clock.run_for(500)
+        if demo.events("ready"):
+            break
+        demo.page.wait_for_timeout(100)
     demo.wait_ready()
     assert demo.session()["behaviour"]["services"]["order checkbook"]["status"] == "Pending"
     assert [u.split("/")[-1] for u in demo.session()["history"]] == ["support.html", "index.html"]

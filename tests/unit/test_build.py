@@ -101,8 +101,9 @@ LOADER_BUDGET = 15 * 1024  # bytes, as shipped (docs/performance.md, Goals)
 WEB_MODULES = sorted(p.name for p in (REPO / "web").glob("*.js"))
 # What other files look up by name in each module (loader.js imports them).
 EXPORTS = {
-    "observe.js": {"createObserver", "configWatch"},
-    "signals.js": {"deviceFact", "deviceHints", "wantsDevice"},
+    "observe.js": {"createObserver"},
+    "signals.js": {"deviceFact", "deviceHints"},
+    "lifecycle.js": {"TABLE", "machine", "step", "phase", "canPost", "syncOnly", "restamp", "pageFact", "journal", "replayed", "lost", "replay", "fatal", "RealPromise"},
     "ui.js": {"createUI"},
     "debug.js": {"createOverlay"},
     "placement.js": {"place", "choose", "candidates"},

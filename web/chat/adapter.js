@@ -50,17 +50,29 @@ export const PROVIDERS = ["intercom", "zendesk", "crisp", "tawk", "livechat", "h
 const WAIT_SECONDS = 10;
 const POLL_MS = 100;
 
-const loaded = new Map();   // provider -> Promise<ChatAdapter>
-let current = null;         // {provider, chat: {rule, interaction}, started} the chat handed off now
-let listening = null;       // provider whose events are subscribed
+/**
+ * What web/ui.js hands over: how to send facts, its own chat bookkeeping, one-time errors.
+ * @typedef {{send: (fact: object) => void, ui: any, report: (message: string) => void}} Context
+ * @typedef {{provider: string, chat: {rule: string, interaction: string}, started?: boolean}} Current
+ */
+
+/** @type {Map<string, Promise<ChatAdapter>>} */
+const loaded = new Map();
+/** @type {Current | null} the chat handed off now */
+let current = null;
+/** @type {string | null} provider whose events are subscribed */
+let listening = null;
+/** @type {string[]} */
 let queueKeys = [];
 
+/** @param {string} provider @returns {Promise<ChatAdapter>} */
 function load(provider) {
   if (!PROVIDERS.includes(provider)) return Promise.reject(new Error(`no adapter for "${provider}"; known: ${PROVIDERS.join(", ")}`));
   if (!loaded.has(provider)) loaded.set(provider, import(new URL(`${provider}.js`, import.meta.url).href).then((m) => m.default));
-  return loaded.get(provider);
+  return /** @type {Promise<ChatAdapter>} */ (loaded.get(provider));
 }
 
+/** @param {ChatAdapter} adapter @param {number} seconds @returns {Promise<boolean>} */
 function waitFor(adapter, seconds) {
   return new Promise((resolve) => {
     const until = Date.now() + seconds * 1000;
@@ -76,13 +88,12 @@ function waitFor(adapter, seconds) {
 
 /**
  * Subscribe to a provider's events once per page; its availability feeds every queue.
- * @param {string} provider
- * @param {{send: Function, ui: object, report: Function}} ctx
+ * @param {string} provider @param {ChatAdapter} adapter @param {Context} ctx
  */
 function subscribe(provider, adapter, ctx) {
   if (listening === provider) return;
   listening = provider;
-  const mine = (fn) => () => { if (current && current.provider === provider) fn(current); };
+  const mine = (/** @type {(c: Current) => void} */ fn) => () => { if (current && current.provider === provider) fn(current); };
   adapter.listen(window, {
     started: mine((c) => {
       if (c.started) return;
@@ -95,7 +106,7 @@ function subscribe(provider, adapter, ctx) {
       current = null;
       if (c.started) ctx.ui.ended(c.chat); else ctx.ui.closed(c.chat);
     }),
-    availability: (online) => {
+    availability: (/** @type {boolean} */ online) => {
       for (const queueKey of queueKeys) ctx.send({type: "queueStatus", now: Date.now(), queueKey, agentsAvailable: online ? 1 : 0});
     },
   });
@@ -105,6 +116,7 @@ function subscribe(provider, adapter, ctx) {
  * Start watching a provider's availability at boot (data-chat on the loader tag).
  * @param {string} provider
  * @param {string[]} keys  the site's queue keys
+ * @param {Context} ctx
  */
 export async function watch(provider, keys, ctx) {
   queueKeys = keys || [];
@@ -118,6 +130,7 @@ export async function watch(provider, keys, ctx) {
 
 /**
  * Hand one chat decision to the vendor's widget.
+ * @param {string} provider @param {any} d the chat decision @param {Context} ctx
  * @returns {Promise<"handed"|"fallback"|"builtin">} builtin: draw the built-in window instead
  */
 export async function handOff(provider, d, ctx) {

@@ -18,9 +18,9 @@ export default {
   },
   listen(w, on) {
     const lc = w.LiveChatWidget;
-    lc.on("new_event", (event) => { if (!(event && event.greeting)) on.started(); });
-    lc.on("visibility_changed", (data) => { if (data && data.visibility === "minimized") on.closed(); });
-    lc.on("availability_changed", (data) => on.availability(!!data && data.availability === "online"));
+    lc.on("new_event", (/** @type {any} */ event) => { if (!(event && event.greeting)) on.started(); });
+    lc.on("visibility_changed", (/** @type {any} */ data) => { if (data && data.visibility === "minimized") on.closed(); });
+    lc.on("availability_changed", (/** @type {any} */ data) => on.availability(!!data && data.availability === "online"));
     on.availability(lc.get("state").availability === "online");
   },
   open(w, {routing}) {

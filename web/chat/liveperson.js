@@ -18,14 +18,14 @@ export default {
   ready: (w) => !!w.lpTag && !!w.lpTag.events && typeof w.lpTag.events.bind === "function"
     && !!w.lpTag.taglets && !!w.lpTag.taglets.rendererStub,
   listen(w, on) {
-    w.lpTag.events.bind("lpUnifiedWindow", "state", (data) => {
+    w.lpTag.events.bind("lpUnifiedWindow", "state", (/** @type {any} */ data) => {
       const state = data && data.state;
       if (state === "chatting") on.started();
       else if (state === "ended") on.ended();
     });
     w.lpTag.events.bind("lpUnifiedWindow", "windowClosed", on.closed);
-    w.lpTag.events.bind("LP_OFFERS", "START", (data) => {
-      if (data && data.state in AGENTS) on.availability(AGENTS[data.state]);
+    w.lpTag.events.bind("LP_OFFERS", "START", (/** @type {any} */ data) => {
+      if (data && data.state in AGENTS) on.availability(AGENTS[/** @type {1 | 2 | 4} */ (data.state)]);
     });
   },
   open(w, {routing}) {

@@ -5,10 +5,11 @@
  * events: Tawk_API.onChatStarted started, onChatEnded ended, onChatMinimized closed;
  * availability: Tawk_API.onStatusChange(status) and getStatus() ("online", "away", "offline").
  * The site's own callbacks on Tawk_API are kept: ours run after them. */
-/** Runs fn after the site's own callback `name` on the Tawk_API object. */
+/** Runs fn after the site's own callback `name` on the Tawk_API object.
+ * @param {any} api @param {string} name @param {(...args: any[]) => void} fn */
 function chain(api, name, fn) {
   const before = api[name];
-  api[name] = function (...args) {
+  api[name] = /** @this {any} */ function (/** @type {any[]} */ ...args) {
     if (typeof before === "function") before.apply(this, args);
     fn(...args);
   };
@@ -23,7 +24,7 @@ export default {
     chain(api, "onChatStarted", on.started);
     chain(api, "onChatEnded", on.ended);
     chain(api, "onChatMinimized", on.closed);
-    chain(api, "onStatusChange", (status) => on.availability(status === "online"));
+    chain(api, "onStatusChange", (/** @type {unknown} */ status) => on.availability(status === "online"));
     if (typeof api.getStatus === "function") on.availability(api.getStatus() === "online");
   },
   open(w, {routing}) {

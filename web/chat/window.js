@@ -20,15 +20,19 @@ export function converse(box, log, chat, ui) {
     ui.report(`chat.endpoint ${url.href} is not on this site's origin; the chat window cannot converse`);
     return () => {};
   }
-  let conversation = null, after = 0, timer = null, stopped = false, failed = false;
+  /** @type {string | null} */
+  let conversation = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  let after = 0, stopped = false, failed = false;
   /** @type {EventSource|null} */
   let source = null;
-  const post = (op, body) => fetch(url, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
+  const post = (/** @type {string} */ op, /** @type {Record<string, unknown>} */ body) => fetch(url, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
     body: JSON.stringify({op, conversation, ...body})}).then((r) => r.json().then((j) => {
     if (!r.ok) throw new Error(j && j.error || `HTTP ${r.status}`);
     return j;
   }));
-  const fail = (e) => {
+  const fail = (/** @type {any} */ e) => {
     if (failed || stopped) return;
     failed = true;
     ui.report(`the chat endpoint ${url.pathname} failed (${e.message}); the chat window cannot converse`);
@@ -42,7 +46,7 @@ export function converse(box, log, chat, ui) {
   const send = ui.el("button", {type: "submit", class: "btn primary"});
   send.textContent = "Send";
   const form = ui.el("form", {class: "compose"}, ui.el("label", {for: id, class: "sr-only", text: "Message"}), input, send);
-  form.addEventListener("submit", (e) => {
+  form.addEventListener("submit", (/** @type {Event} */ e) => {
     e.preventDefault();
     const text = input.value.trim();
     if (!text || !conversation) return;
@@ -51,11 +55,13 @@ export function converse(box, log, chat, ui) {
   });
   box.append(form);
 
+  /** @param {{from: string, text: string, id: number}} m */
   function show(m) {
     const who = m.from === "visitor" ? "You" : m.from === "agent" ? "Agent" : "Assistant";
     log.append(ui.el("p", {class: `msg ${m.from}`}, ui.el("span", {class: "from", text: `${who}: `}), m.text));
   }
   /** Show what a poll answer or a stream event carries; true when the conversation ended. */
+  /** @param {any} r */
   function take(r) {
     for (const m of r.messages || []) {
       if (m.id <= after) continue;  // a poll and the stream may both bring it
