@@ -99,4 +99,6 @@ def test_explain_switches_the_trace_on(page: Page, site_server: Callable[..., st
 
 def test_data_trace_sends_it_from_the_first_evaluation(page: Page, site_server: Callable[..., str], tmp_path: Path) -> None:
     _open(page, site_server, tmp_path, attrs="data-trace")
-    assert _replies(page)[0]["trace"], "a listener added before the loader needs data-trace"
+    # the first reply answers init (the config compiled, what to gather; nothing evaluated),
+    # the second is the first evaluation's
+    assert _replies(page)[1]["trace"], "a listener added before the loader needs data-trace"
