@@ -828,7 +828,7 @@ def ensure_node_modules() -> Path:
             f"{REPO} yourself."
         )
     command = [npm, "ci"] if (REPO / "package-lock.json").is_file() else [npm, "install"]
-    command += ["--no-audit", "--no-fund"]
+    command += ["--prefer-offline", "--no-audit", "--no-fund"]  # the lockfile's tarballs from npm's cache when it has them
     print(f"engine build: fetching the browser runtime: {' '.join(command[:2])}", file=sys.stderr)
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -1210,10 +1210,20 @@ def _compile_runtime(
                 "compiling the Python runtime with Pyodide under Node.js failed "
                 f"(exit {result.returncode}):\n{output[-3000:]}"
             )
-        dest.mkdir(parents=True, exist_ok=True)
-        (dest / "fallback.zip").write_bytes(fallback_zip(sources, (pyodide_dir / NPM_STDLIB).read_bytes()))
+        # Written beside `dest` and renamed into place, so that builds running at the same
+        # time (parallel test workers) never read a half-written cache entry.
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+        staged.chmod(0o755)
+        (staged / "fallback.zip").write_bytes(fallback_zip(sources, (pyodide_dir / NPM_STDLIB).read_bytes()))
         for name in ("stdlib.zip", "site.zip", "report.json"):
-            shutil.copy2(work / name, dest / name)
+            shutil.copy2(work / name, staged / name)
+        if not all((dest / name).is_file() for name in ("stdlib.zip", "site.zip", "fallback.zip")):
+            shutil.rmtree(dest, ignore_errors=True)  # an incomplete entry (an interrupted build)
+        try:
+            staged.rename(dest)
+        except OSError:  # another build put the same entry in place first
+            shutil.rmtree(staged, ignore_errors=True)
 
 
 def _zip(files: Iterable[tuple[str, bytes]], compression: int = zipfile.ZIP_STORED) -> bytes:

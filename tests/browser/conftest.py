@@ -2,11 +2,17 @@
 
 Tests get pytest-playwright's `browser`, `context` and `page` fixtures, launched on
 /usr/bin/chromium (Playwright's own browser downloads are not available here).
+
+scripts/test runs this folder on two pytest-xdist workers (`-n 2 --dist loadgroup`): a
+module stays on one worker, so its module fixtures are made once; the workers share one
+engage build (`shared_build`). Tests marked `quiet` measure real time or real CPU and run
+afterwards on their own, with no other worker beside them.
 """
 
 from __future__ import annotations
 
 import datetime
+import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -51,12 +57,29 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, config: Path | None = None) -> Path:
+    """The engage folder `name`, built once per test run from this checkout.
+
+    Under pytest-xdist each worker is a session of its own; the workers' temp folders share
+    a parent, where the first worker to ask builds under a lock and the others wait for it
+    and reuse the folder (build() swaps a finished folder in, so one that exists is whole).
+    Tests never write into it: copies are hard links whose files are only replaced.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    out = root / f"shared-{name}" / "engage"
+    with (root / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "manifest.json").is_file():
+            build(out, config=config)
+    return out
+
+
 @pytest.fixture(scope="session")
 def engage_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The engage folder, built once per session from this checkout."""
-    out = tmp_path_factory.mktemp("engage-build") / "engage"
-    build(out)
-    return out
+    """The engage folder, built once per run from this checkout."""
+    return shared_build(tmp_path_factory, "engage-build")
 
 
 @pytest.fixture(scope="session")
@@ -115,10 +138,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_engage(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The engage folder with the demo's rules.json, built once per session."""
-    out = tmp_path_factory.mktemp("demo-engage") / "engage"
-    build(out, config=DEMO / "rules.json")
-    return out
+    """The engage folder with the demo's rules.json, built once per run."""
+    return shared_build(tmp_path_factory, "demo-engage", DEMO / "rules.json")
 
 
 @pytest.fixture(scope="session")

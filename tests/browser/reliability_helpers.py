@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import sys
@@ -269,12 +270,18 @@ class Recorder:
         mine = {c.id for c in CASES if c.module == module} & self.attempted
         if not mine:
             return
-        stored = reliability_table.load(reliability_table.OBSERVED)
-        for case_id in mine:
-            stored.pop(case_id, None)
-            if case_id in self.results:
-                stored[case_id] = self.results[case_id]
-        reliability_table.observe(stored)
+        # Parallel test workers flush their modules into the same file: one at a time, so
+        # that none reads it before another's write and loses that worker's cases.
+        observed = reliability_table.OBSERVED
+        observed.parent.mkdir(parents=True, exist_ok=True)
+        with observed.with_name(observed.name + ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            stored = reliability_table.load(observed)
+            for case_id in mine:
+                stored.pop(case_id, None)
+                if case_id in self.results:
+                    stored[case_id] = self.results[case_id]
+            reliability_table.observe(stored)
 
 
 RECORDER = Recorder()

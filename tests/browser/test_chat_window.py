@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import BrowserContext, Locator, Route, expect
 
 from engine.serve import STRICT_CSP, start_server
@@ -22,6 +23,15 @@ from engine.tools.chat_endpoint import SCRIPT, ChatEndpoint
 from tests.browser.demo_helpers import Demo
 
 UI_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_site: Path, demo_engage: Path) -> Iterator[str]:
+    """The demo on a server of this module's own: its chat endpoint holds only this module's
+    conversations, whichever modules ran before on the same test worker, so the agent
+    page's "Conversation 1" is the first test's visitor."""
+    with start_server(demo_site, demo_engage, chat=ChatEndpoint()) as server:
+        yield server.url
 
 
 def test_a_visitor_chats_with_the_agent_page_then_gets_the_survey(new_context: Callable[..., BrowserContext], demo_url: str) -> None:

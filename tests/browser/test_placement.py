@@ -156,6 +156,7 @@ def test_scrolling_a_button_under_the_panel_moves_the_panel(page: Page, base: st
     no_shift(settled(page))
 
 
+@pytest.mark.quiet
 def test_many_changes_in_one_frame_cost_one_pass(page: Page, base: str) -> None:
     placed(page, base, "checkout=top-left&long&bar", PHONE)  # a phone probes the whole screen
     passes = page.evaluate("""async () => {

@@ -238,6 +238,7 @@ def _statuses(host: Host) -> dict[str, list[str]]:
     return dict(state["session"]["statuses"])
 
 
+@pytest.mark.quiet
 def test_worker_terminated_mid_session_is_restarted_with_its_state(
     hosts: Callable[..., Host],
 ) -> None:
@@ -346,6 +347,7 @@ HOSTILE = {
 }  # fmt: skip
 
 
+@pytest.mark.quiet
 def test_throwing_promise_and_slow_custom_functions(
     hosts: Callable[..., Host], site: HostSite
 ) -> None:
@@ -417,6 +419,7 @@ PUSH_10000 = """() => {
 }"""
 
 
+@pytest.mark.quiet
 def test_ten_thousand_pushes_in_a_second(hosts: Callable[..., Host], site: HostSite) -> None:
     RECORDER.attempt("load:10000-pushes")
     site.page("flood", FLOOD)
@@ -446,6 +449,7 @@ def test_ten_thousand_pushes_in_a_second(hosts: Callable[..., Host], site: HostS
     )
 
 
+@pytest.mark.quiet
 def test_a_config_of_five_thousand_rules(hosts: Callable[..., Host], site: HostSite) -> None:
     RECORDER.attempt("load:5000-rules")
     rules = [url_rule(f"Rule {i}", "never", f"/no-such-page-{i}") for i in range(4999)]

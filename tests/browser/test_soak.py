@@ -88,6 +88,7 @@ def bench_build(engage_build: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return out
 
 
+@pytest.mark.quiet
 def test_an_hour_of_spa_navigation_keeps_memory_flat_and_decisions_right(
     new_context: Callable[..., BrowserContext], site_server: Callable[..., str], bench_build: Path,
     tmp_path: Path,

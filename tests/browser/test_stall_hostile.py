@@ -66,6 +66,7 @@ def one_live_worker(host: Host) -> None:
     raise AssertionError(f"stalled workers still running: {host.page.workers}")
 
 
+@pytest.mark.quiet
 def test_an_evaluation_that_stalls_at_boot_names_its_rule_and_the_engine_goes_on_without_it(
     hosts: Callable[..., Host],  # noqa: F811
 ) -> None:
@@ -90,6 +91,7 @@ def test_an_evaluation_that_stalls_at_boot_names_its_rule_and_the_engine_goes_on
     )
 
 
+@pytest.mark.quiet
 def test_an_evaluation_that_stalls_after_boot_names_its_rule_and_the_panel_stays(
     hosts: Callable[..., Host],  # noqa: F811
 ) -> None:
