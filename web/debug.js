@@ -35,6 +35,20 @@ button:focus-visible { outline: 2px solid #6cb6ff; outline-offset: 1px; }
 .errors div { color: #ffb86b; }
 `;
 
+/**
+ * The engine's trace (docs/architecture.md, "Trace"), as loader.js hands it to update().
+ * @typedef {{type?: string, criteria?: string, operator?: string, value?: unknown, read?: unknown,
+ *            result?: boolean | null, [field: string]: unknown}} TraceCondition
+ * @typedef {{matched?: boolean | null, conditions?: TraceCondition[]}} TraceRuleset
+ * @typedef {{name: string, alwaysEvaluate?: boolean, matched?: boolean | null, status?: string,
+ *            rulesets?: TraceRuleset[]}} TraceRule
+ * @typedef {{now: number, cause?: string, rules?: TraceRule[]}} Trace
+ */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag @param {string | null} [cls] @param {unknown} [text] @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, cls, text) {
   const n = document.createElement(tag);
   if (cls) n.className = cls;
@@ -42,9 +56,9 @@ function el(tag, cls, text) {
   return n;
 }
 
-const show = (v) => JSON.stringify(v) ?? String(v);
-const mark = (ok) => (ok == null ? "\u25cb" : ok ? "\u2713" : "\u2717");
-const tone = (ok) => (ok == null ? "untested" : ok ? "yes" : "no");
+const show = (/** @type {unknown} */ v) => JSON.stringify(v) ?? String(v);
+const mark = (/** @type {boolean | null | undefined} */ ok) => (ok == null ? "\u25cb" : ok ? "\u2713" : "\u2717");
+const tone = (/** @type {boolean | null | undefined} */ ok) => (ok == null ? "untested" : ok ? "yes" : "no");
 const CLEAR = 'a[href], button, [role="button"], input, select, textarea, summary, [data-engage-avoid]';
 const CHROME = 'header, nav, footer, [role="banner"], [role="navigation"], [role="contentinfo"]';
 const ORDER = ["bottom-left", "top-left", "bottom-right", "top-right"];
@@ -87,6 +101,7 @@ export function createOverlay() {
   const replace = () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; corner(host); }); };
   addEventListener("resize", replace, {passive: true});
 
+  /** @param {Trace} trace */
   function update(trace) {
     meta.textContent = `${trace.cause || "?"} @ ${time(trace.now)}`;
     const items = [];
@@ -119,6 +134,7 @@ export function createOverlay() {
     replace();  // panels may have come or gone with this evaluation
   }
 
+  /** @param {string} message */
   function error(message) {
     errors.append(el("div", null, `! ${message}`));
   }
@@ -126,19 +142,21 @@ export function createOverlay() {
   return {update, error};
 }
 
+/** @param {number} now */
 function time(now) {
   const t = new Date(now);
   return isNaN(t.getTime()) ? String(now) : t.toLocaleTimeString();
 }
 
 // The corner where the box covers no engine panel and the fewest links, buttons and controls.
+/** @param {HTMLElement} host */
 function corner(host) {
   const view = {width: document.documentElement.clientWidth, height: document.documentElement.clientHeight};
   const r = host.getBoundingClientRect();
   const size = {width: r.width, height: r.height};
   // weight: the engine's panels are never covered; the page's content (where its calls to
   // action are) counts ten times its header, navigation and footer
-  const weighed = (sel, w) => [...document.querySelectorAll(sel)].map((e) => ({b: e.getBoundingClientRect(), w: w(e)}))
+  const weighed = (/** @type {string} */ sel, /** @type {(e: Element) => number} */ w) => [...document.querySelectorAll(sel)].map((e) => ({b: e.getBoundingClientRect(), w: w(e)}))
     .filter(({b}) => b.width > 0 && b.height > 0 && b.bottom > 0 && b.top < view.height);
   const items = [
     ...weighed("[data-engage-dock]", () => 1000),

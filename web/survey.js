@@ -11,7 +11,7 @@
  * @typedef {{id: string, kind: "rating" | "choice" | "text", label: string, options?: string[]}} Question
  * @typedef {{title?: string, text?: string, submitLabel?: string, questions?: Question[]}} SurveyContent
  * @typedef {{el: (tag: string, attrs?: Record<string, unknown>, ...children: Node[]) => any, dialog: Function,
- *            parts: {title?: HTMLElement, text?: HTMLElement}, lang: string | null, n: number,
+ *            parts: {title?: HTMLElement | null, text?: HTMLElement | null}, lang: string | null, n: number,
  *            close: HTMLElement, submit: (answers: Record<string, number | string>) => void}} Helpers
  */
 

@@ -27,48 +27,82 @@
 import {place} from "./placement.js";
 import {RealPromise as Promise} from "./lifecycle.js";
 
+/**
+ * @typedef {import("./lifecycle.js").Fact} Fact
+ * @typedef {(fact: Fact) => void} Send  the loader's send(): a fact to the engine
+ * @typedef {(message: string) => void} Report  the loader's report(): one engage:error per message
+ * @typedef {{rule: string, interaction: string, type: string | null, language: string | null, queueKey: string | null}} Detail
+ *   an engage:show detail
+ * @typedef {{host: HTMLElement, root: ShadowRoot, returnTo: HTMLElement | null, stop: (() => void) | null}} Entry
+ * @typedef {{report: Report, send: Send, closed: (id: string) => void, clicked: (id: string, next: string | null) => void,
+ *            submitted: (id: string, answers: Record<string, string | number>) => void}} Hooks
+ * @typedef {ShowDecision | ChatDecision & {interactionType: string, content: Record<string, any>, sticky: boolean}} Shown
+ *   a decision shown: a show, or a chat made one
+ * @typedef {import("./chat/adapter.js").Context} ChatContext
+ */
+
 const here = import.meta.url;
+/** @type {Map<string, Entry>} */
 const entries = new Map();          // interaction id -> {host, root, returnTo}: what is rendered
+/** @type {Map<string, Detail>} */
 const displayed = new Map();        // interaction id -> engage:show detail: what counts as shown
+/** @type {Set<string>} */
 const chats = new Set();            // interaction ids whose engage:chat was raised
+/** @type {Set<string | null | undefined>} asked about a detail's type and a host's data-engage-type, either may be missing */
 const STICKY = new Set(["chat", "survey"]);
-let hooks = null;
+/** @type {Hooks} */
+let hooks = /** @type {Hooks} */ (/** @type {unknown} */ (null));  // set by createUI(), before anything else here runs
+/** @type {Promise<CSSStyleSheet | string | null> | null} */
 let sheetP = null;
 let purifyP = null;
+/** @type {Map<string, HTMLElement>} */
 const docks = new Map();           // position -> dock element
+/** @type {{returnTo: HTMLElement | null} | null} */
 let lostFocus = null;               // {returnTo} when a removal took the focus with it
 let uid = 0;
+/** @type {Set<string> | null} */
 let stale = null;                   // after an engine restart: ids the new engine has not shown again
+/** @type {object | null} */
 let policy = null;                  // the loader's Trusted Types policy, for DOMPurify
+/** @type {Promise<typeof import("./chat/adapter.js")> | null} */
 let chatP = null;                   // web/chat/adapter.js, imported for the first handed-off chat
+/** @type {string | null} */
 let chatTag = null;                 // data-chat on the loader tag: it overrides config chat.provider
+/** @type {ChatContext | null} */
 let chatCtx = null;
 
+/**
+ * @param {{send: Send, report: Report, policy?: object | null, chat?: string | null, queues: string[]}} loader
+ *   policy: its Trusted Types policy; chat: data-chat; queues: the config's queue keys
+ */
 export function createUI({send, report, policy: ttPolicy, chat, queues}) {
   policy = ttPolicy || null;
   chatTag = chat || null;
   hooks = {
     report,
     send,
+    /** @param {string} id */
     closed(id) {
       const d = displayed.get(id);
       if (d) { action(send, "closed", d); hide(id, "closed"); }
     },
+    /** @param {string} id @param {string | null} next */
     clicked(id, next) {
       const d = displayed.get(id);
       if (d) action(send, "clicked", d, next);
     },
+    /** @param {string} id @param {Record<string, string | number>} answers */
     submitted(id, answers) {
       const d = displayed.get(id);
       if (d) send({type: "action", now: Date.now(), action: "submitted", interaction: id, rule: d.rule, answers});
     },
   };
   chatCtx = {send, report, ui: {
-    started: (c) => { const d = displayed.get(c.interaction); if (d) action(send, "chatStarted", d); },
-    ended: (c) => send({type: "push", now: Date.now(), data: {type: "chatEnded", interaction: c.interaction}}),
-    closed: (c) => hooks.closed(c.interaction),
+    started: (/** @type {{interaction: string}} */ c) => { const d = displayed.get(c.interaction); if (d) action(send, "chatStarted", d); },
+    ended: (/** @type {{interaction: string}} */ c) => send({type: "push", now: Date.now(), data: {type: "chatEnded", interaction: c.interaction}}),
+    closed: (/** @type {{interaction: string}} */ c) => hooks.closed(c.interaction),
   }};
-  if (chatTag) chatAdapter().then((m) => m.watch(chatTag, queues, chatCtx)).catch((e) => report(`cannot load web/chat/adapter.js: ${e.message}`));
+  if (chatTag) chatAdapter().then((m) => m.watch(/** @type {string} */ (chatTag), queues, /** @type {ChatContext} */ (chatCtx))).catch((e) => report(`cannot load web/chat/adapter.js: ${e.message}`));
   const decide = (/** @type {Decision} */ d) => {
     if (d.type === "show") return showDecision(send, d);
     if (d.type === "chat") return showDecision(send, {interactionType: "chat", content: {type: "chat"}, sticky: true, ...d});
@@ -95,26 +129,34 @@ export function createUI({send, report, policy: ttPolicy, chat, queues}) {
 function restarted() {
   stale = new Set([...displayed].filter(([, det]) => !STICKY.has(det.type)).map(([id]) => id));
   return () => {
-    const gone = stale;
+    const gone = /** @type {Set<string>} */ (stale);  // set just above; the loader calls this once
     stale = null;
     for (const id of gone) hide(id, "restart");
   };
 }
 
+/** @param {string} name @param {object} det @param {boolean} [cancelable] */
 function emit(name, det, cancelable = false) {
   return dispatchEvent(new CustomEvent(`engage:${name}`, {detail: det, cancelable}));
 }
 
 // SPEC 5: the analytics hand-off, to a Google-Tag-Manager style dataLayer when there is one.
+/** @param {string} name @param {object} det */
 function layer(name, det) {
   if (Array.isArray(window.dataLayer)) window.dataLayer.push({event: `engage_${name}`, ...det});
 }
 
+/**
+ * @param {{rule: string, interaction: string, language?: string | null, queueKey?: string | null}} d
+ * @param {string | null} [type] @returns {Detail}
+ */
 function detail(d, type) {
   return {rule: d.rule, interaction: d.interaction, type: type ?? null, language: d.language ?? null, queueKey: d.queueKey ?? null};
 }
 
+/** @param {Send} send @param {string} kind @param {Detail} d @param {string | null} [next] */
 function action(send, kind, d, next) {
+  /** @type {Fact} */
   const f = {type: "action", now: Date.now(), action: kind, interaction: d.interaction, rule: d.rule};
   if (next) f.next = next;
   send(f);
@@ -123,6 +165,7 @@ function action(send, kind, d, next) {
   layer(name, det);
 }
 
+/** @param {Send} send @param {Shown} d */
 async function showDecision(send, d) {
   const type = d.interactionType || (d.content && d.content.type) || "panel";
   const prev = displayed.get(d.interaction);
@@ -155,17 +198,19 @@ function chatAdapter() {
 // The chat goes to the vendor's widget: it counts as shown now, as started when the vendor
 // says a conversation started. A widget that never loads gives the engine's fallback
 // (`chatFailed`), or the built-in window when the config has none.
+/** @param {Send} send @param {Shown} d @param {Detail} det @param {string} provider */
 async function handOff(send, d, det, provider) {
   displayed.set(d.interaction, det);
   emit("show", det);
   layer("show", det);
   let how = "builtin";
-  try { how = await (await chatAdapter()).handOff(provider, d, chatCtx); } catch (e) { hooks.report(`cannot load web/chat/adapter.js: ${e instanceof Error ? e.message : String(e)}`); }
+  try { how = await (await chatAdapter()).handOff(provider, d, /** @type {ChatContext} */ (chatCtx)); } catch (e) { hooks.report(`cannot load web/chat/adapter.js: ${e instanceof Error ? e.message : String(e)}`); }
   if (displayed.get(d.interaction) !== det) return;  // gone meanwhile
   if (how === "fallback") send({type: "action", now: Date.now(), action: "chatFailed", interaction: d.interaction, rule: d.rule});
   else if (how === "builtin" && (await show(d, "chat")) && !d.resumed) action(send, "chatStarted", det);
 }
 
+/** @param {string} id @param {HideReason | "restart"} [reason] */
 function hide(id, reason) {
   const det = displayed.get(id);
   if (!det) return;
@@ -185,6 +230,7 @@ function stylesheet() {
   return sheetP;
 }
 
+/** @param {ShadowRoot} root @param {CSSStyleSheet | string | null} sheet */
 function adopt(root, sheet) {
   if (!sheet) return;
   if (typeof sheet === "string") {  // no constructable stylesheets (old Safari): <style> fallback
@@ -199,14 +245,15 @@ function purifier() {
     const had = "DOMPurify" in globalThis;
     const m = await import(new URL("purify.min.js", here).href);
     // The ES build exports it; the UMD build sets a global, which we take back.
-    const P = m && m.default && m.default.sanitize ? m.default : globalThis.DOMPurify;
-    if (!had) try { delete globalThis.DOMPurify; } catch { /* not ours to delete */ }
+    const P = m && m.default && m.default.sanitize ? m.default : /** @type {any} */ (globalThis).DOMPurify;  // any: the UMD build's global, undeclared
+    if (!had) try { delete /** @type {any} */ (globalThis).DOMPurify; } catch { /* not ours to delete */ }
     if (!P || typeof P.sanitize !== "function") throw new Error("DOMPurify did not load");
     return P;
   })();
   return purifyP;
 }
 
+/** @param {string} html */
 async function sanitize(html) {
   try {
     const P = await purifier();
@@ -224,29 +271,36 @@ async function sanitize(html) {
   }
 }
 
+/**
+ * @param {string} tag @param {Record<string, unknown> | null} [props] attributes, and text (the text) and class
+ * @param {...(Node | string | null)} children @returns {HTMLElement}
+ */
 function el(tag, props, ...children) {
   const n = document.createElement(tag);
   for (const [k, v] of Object.entries(props || {})) {
     if (v == null || v === false) continue;
     if (k === "text") n.textContent = String(v);
-    else if (k === "class") n.className = v;
+    else if (k === "class") n.className = /** @type {string} */ (v);
     else n.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children) if (c) n.append(c);
   return n;
 }
 
+/** @param {string} id */
 function closeButton(id) {
   const b = el("button", {type: "button", class: "close", "aria-label": "Close"}, el("span", {"aria-hidden": "true", text: "\u00d7"}));
   b.addEventListener("click", () => closeIt(id));
   return b;
 }
 
+/** @param {string} id */
 function closeIt(id) {
   hooks.closed(id);  // reports `closed`, raises engage:hide, calls remove(id)
   settle();
 }
 
+/** @param {string} id @param {unknown} list the content's buttons, as the config wrote them */
 function buttons(id, list) {
   if (!Array.isArray(list) || !list.length) return null;
   const box = el("div", {class: "buttons"});
@@ -261,6 +315,7 @@ function buttons(id, list) {
 }
 
 // Title, text and sanitised html, with ids for aria-labelledby / aria-describedby.
+/** @param {Record<string, any>} c the content @param {DocumentFragment | null} html @param {number} n */
 function body(c, html, n) {
   const title = c.title ? el("h2", {class: "title", id: `t${n}`, text: c.title}) : null;
   const text = c.text ? el("p", {class: "text", id: `d${n}`, text: c.text}) : null;
@@ -268,7 +323,7 @@ function body(c, html, n) {
   return {title, text, extra};
 }
 
-/** @param {string} cls @param {{title: any, text?: any}} parts @param {string} lang @param {string} [label] */
+/** @param {string} cls @param {{title: any, text?: any}} parts @param {string | null} lang @param {string} [label] */
 function dialog(cls, {title, text}, lang, label) {
   return el("section", {class: `engage ${cls}`, role: "dialog", "aria-modal": "false", lang,
     "aria-labelledby": title ? title.id : text ? text.id : null,
@@ -276,6 +331,7 @@ function dialog(cls, {title, text}, lang, label) {
     "aria-describedby": title && text ? text.id : null});
 }
 
+/** @param {Shown} d @param {string} type */
 async function show(d, type) {
   const c = d.content && typeof d.content === "object" ? d.content : {};
   const id = d.interaction;
@@ -304,6 +360,7 @@ async function show(d, type) {
     root.append(el("div", {class: "engage info", lang}, parts.title, parts.text, parts.extra, buttons(id, c.buttons)));
     target.append(host);
   } else {
+    /** @type {HTMLElement} */
     let box;
     if (type === "button") {
       const trigger = el("button", {type: "button", class: "btn primary trigger", text: c.label || c.title || "Chat"});
@@ -318,17 +375,17 @@ async function show(d, type) {
         live);  // no queue line: the queue key is internal, visitors never see it
       announce = c.text || "Connecting you to an agent\u2026";
       // config chat.endpoint: the window converses (web/chat/window.js)
-      if (d.handoff && d.handoff.endpoint) stop = (await import(new URL("chat/window.js", here).href)).converse(box, live,
+      if (d.handoff && d.handoff.endpoint) stop = /** @type {typeof import("./chat/window.js")} */ (await import(new URL("chat/window.js", here).href)).converse(box, live,
         {endpoint: d.handoff.endpoint, queueKey: d.queueKey ?? null, language: lang, n}, {el, report: hooks.report,
           ended: () => hooks.send({type: "push", now: Date.now(), data: {type: "chatEnded", interaction: id}})});
     } else if (type === "survey") {
-      const m = await import(new URL("survey.js", here).href);
+      const m = /** @type {typeof import("./survey.js")} */ (await import(new URL("survey.js", here).href));
       ({box, live, announce} = m.surveyBox(c, {el, dialog, parts, lang, n, close: closeButton(id),
-        submit: (answers) => hooks.submitted(id, answers)}));
+        submit: (/** @type {Record<string, string | number>} */ answers) => hooks.submitted(id, answers)}));
     } else {  // panel, and any type this version does not know
       box = dialog("panel", parts, lang, "Invitation");
       live = el("div", {class: "sr-only", "aria-live": "polite"});
-      box.append(...[closeButton(id), parts.title, parts.text, parts.extra, buttons(id, c.buttons), live].filter(Boolean));
+      box.append(.../** @type {HTMLElement[]} */ ([closeButton(id), parts.title, parts.text, parts.extra, buttons(id, c.buttons), live].filter(Boolean)));
       announce = [c.title, c.text].filter(Boolean).join(". ");
     }
     box.addEventListener("keydown", (e) => {
@@ -338,17 +395,18 @@ async function show(d, type) {
     const dk = dock(corner(type, /^(top|bottom)-(left|right)$/.test(c.position) ? c.position : "bottom-right"));
     dk.append(host);
     // keep clear of what the visitor came to click (web/placement.js), as the engine says
-    if (d.placement && d.placement.auto !== false) place(dk, dk.shadowRoot, d.placement, c.title || c.label || "Chat", hooks.report);
+    if (d.placement && d.placement.auto !== false) place(dk, /** @type {ShadowRoot} */ (dk.shadowRoot), d.placement, c.title || c.label || "Chat", hooks.report);
   }
 
+  /** @type {Entry} */
   const entry = {host, root, returnTo: null, stop};
   entries.set(id, entry);
   host.addEventListener("focusin", (e) => {
-    if (!host.contains(e.relatedTarget)) entry.returnTo = e.relatedTarget;
+    if (!host.contains(/** @type {Node | null} */ (e.relatedTarget))) entry.returnTo = /** @type {HTMLElement | null} */ (e.relatedTarget);
   });
   // Links in sanitised html count as a click on the interaction.
   root.addEventListener("click", (e) => {
-    if (e.composedPath().some((x) => x.tagName === "A")) hooks.clicked(id, null);
+    if (e.composedPath().some((x) => /** @type {{tagName?: string}} */ (x).tagName === "A")) hooks.clicked(id, null);
   });
   if (live && announce) {
     // filled after insertion so screen readers announce it (politely, focus stays put)
@@ -362,7 +420,7 @@ async function show(d, type) {
     // this one later sends focus back to where they were before the first
     const back = lostFocus.returnTo;
     lostFocus = null;
-    const first = root.querySelector(".btn, button");
+    const first = /** @type {HTMLElement | null} */ (root.querySelector(".btn, button"));
     if (first) first.focus({preventScroll: true});
     entry.returnTo = back;
   }
@@ -371,14 +429,15 @@ async function show(d, type) {
 
 // The dock a floating interaction goes to: a sticky window's, while one is open. A sticky
 // window that opens gathers the floating interactions of the other corners into its dock.
+/** @param {string} type @param {string} position @returns {string} */
 function corner(type, position) {
   const open = [...entries.values()].find((e) => STICKY.has(e.host.dataset.engageType) && e.host.parentElement);
-  const at = open ? open.host.parentElement.getAttribute("data-engage-dock") : position;
+  const at = open ? /** @type {HTMLElement} */ (open.host.parentElement).getAttribute("data-engage-dock") : position;  // found with a parent
   if (STICKY.has(type) && !open) {
     for (const e of entries.values()) {
       const from = e.host.parentElement;
       if (from && from.hasAttribute("data-engage-dock") && from.getAttribute("data-engage-dock") !== at) {
-        dock(at).append(e.host);
+        dock(/** @type {string} */ (at)).append(e.host);  // no sticky window open: at is position
         if (!from.childElementCount) from.remove();
       }
     }
@@ -386,18 +445,20 @@ function corner(type, position) {
   return at || position;
 }
 
+/** @param {string} position @returns {HTMLElement} */
 function dock(position) {
   let d = docks.get(position);
   if (d && d.isConnected) return d;
   d = el("div", {"data-engage-dock": position});
   const r = d.attachShadow({mode: "open"});
-  sheetP.then((s) => adopt(r, s));
+  /** @type {Promise<CSSStyleSheet | string | null>} */ (sheetP).then((s) => adopt(r, s));  // show() awaited stylesheet() first
   r.append(el("slot"));
   document.body.append(d);
   docks.set(position, d);
   return d;
 }
 
+/** @param {string} id */
 function remove(id) {
   const e = entries.get(id);
   if (!e) return false;

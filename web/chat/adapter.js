@@ -52,7 +52,7 @@ const POLL_MS = 100;
 
 /**
  * What web/ui.js hands over: how to send facts, its own chat bookkeeping, one-time errors.
- * @typedef {{send: (fact: object) => void, ui: any, report: (message: string) => void}} Context
+ * @typedef {{send: (fact: import("../lifecycle.js").Fact) => void, ui: any, report: (message: string) => void}} Context
  * @typedef {{provider: string, chat: {rule: string, interaction: string}, started?: boolean}} Current
  */
 
