@@ -399,6 +399,8 @@
     if (msg.kind === "fatal") return crash("the engine stopped: " + msg.message);
     if (msg.kind !== "output") return;
     var answered = inflight || [], sync = syncOnly, init = sent.kind === "init", w = worker;
+    // The config loads, but says something the engine overrides: once per page, as validate says it.
+    (msg.warnings || []).forEach(function (/** @type {string} */ text) { if (!reported[text]) { reported[text] = 1; console.warn("[engage] " + text); } });
     // an answer to facts (init's answer tests no rule) shows that the stall passed
     if (probing && !init) { go("probed"); report(probing + "; the engine is restarted"); probing = probed = null; }
     chain = chain.then(function () { return output(msg, sync, init); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {

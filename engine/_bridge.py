@@ -54,6 +54,7 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dic
     if not isinstance(message, dict) or message.get("v") != PROTOCOL:
         return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
     kind = message.get("kind")
+    warnings: list[str] = []
     if kind == "init":
         _engine, _last_trace, _encoder, _last_watch, _encoded_at = None, None, TraceEncoder(), None, -1
         if message.get("configError"):
@@ -68,6 +69,8 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dic
         if not isinstance(compiled, Config):
             return _config_failed([(e.path, e.message) for e in compiled])
         _compiled = (key, compiled)
+        # what the config says that the engine overrides: the loader prints each once
+        warnings = [str(w) for w in compiled.warnings]
         stored = message.get("state")
         if not isinstance(stored, dict):
             stored = {}
@@ -92,6 +95,8 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dic
     }
     if asked:
         _add_trace(reply, _engine, before)
+    if warnings:
+        reply["warnings"] = warnings
     # An unchanged watch is left out; the loader keeps the last one it was sent.
     watch = _engine.watch
     if watch != _last_watch:

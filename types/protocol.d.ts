@@ -104,6 +104,8 @@ interface OutputMessage {
   state: { session: object; visitor: object } | null;
   trace: object | null;
   replay?: boolean;
+  /** init's answer only: what the config says that the engine overrides ("path: warning: ...") */
+  warnings?: string[];
 }
 
 interface ProbeMessage {

@@ -227,6 +227,8 @@ def seed_base(site_server: Callable[..., str], demo_site: Path, demo_engage: Pat
 
 def test_a_detect_login_rule_is_evaluated_with_always_evaluate_false(demo_factory: Callable[..., Demo], seed_base: str) -> None:
     demo = demo_factory(base=seed_base, init="window.shopFlag = false;")
+    warned: list[str] = []
+    demo.page.on("console", lambda m: warned.append(m.text) if m.type == "warning" and "[engage]" in m.text else None)
     demo.open("index.html")
     demo.wait_shown("hello")
     statuses = demo.statuses()
@@ -235,6 +237,8 @@ def test_a_detect_login_rule_is_evaluated_with_always_evaluate_false(demo_factor
     assert demo.rule_trace("Detect login")["alwaysEvaluate"] is True
     assert demo.session()["login"] is True
     assert demo.events("error") == []
+    # the override is said once in the console, as `validate` says it
+    assert len(warned) == 1 and '.alwaysEvaluate: warning: rule "Detect login" starts detectLogin' in warned[0], warned
 
 
 def test_a_let_global_cannot_be_read_and_the_error_says_the_fix(demo_factory: Callable[..., Demo], seed_base: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from engine import Config, compile_config
+from engine import Config, _bridge, compile_config
 from engine.__main__ import explain, main
 from engine.__main__ import validate as run_validate
 from engine.text import decode_url
@@ -90,6 +90,14 @@ def test_validate_prints_warnings_beside_errors_and_exits_one(tmp_path: Path) ->
     assert any(line.startswith("  rules[1]") for line in lines), lines
     assert lines[-1] == ('  rules[0].alwaysEvaluate: warning: rule "Detect login" starts detectLogin interaction "detect", '
                          'which is always evaluated; "alwaysEvaluate": false is ignored (remove it)')
+
+
+@pytest.mark.parametrize("always", [False, None])
+def test_the_worker_answers_init_with_the_warnings_the_loader_prints(always: object) -> None:
+    reply = json.loads(_bridge.handle(json.dumps({"v": 1, "kind": "init", "config": login_config(always), "facts": []})))
+    expected = ['rules[0].alwaysEvaluate: warning: rule "Detect login" starts detectLogin interaction "detect", '
+                'which is always evaluated; "alwaysEvaluate": false is ignored (remove it)']
+    assert reply.get("warnings") == (expected if always is False else None)
 
 
 def test_validate_without_warnings_prints_ok(tmp_path: Path) -> None:
