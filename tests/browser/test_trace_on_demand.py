@@ -51,7 +51,8 @@ def _open(page: Page, site_server: Callable[..., str], tmp_path: Path, attrs: st
     path = site.page("trace", CONFIG, attrs=attrs)
     page.add_init_script(RECORD)
     page.goto(site_server(site.folder) + path)
-    page.wait_for_function("window.__rec.replies.length >= 1", timeout=60_000)
+    # the answer to init (what to gather, nothing evaluated), then the first evaluation's
+    page.wait_for_function("window.__rec.replies.length >= 2", timeout=60_000)
 
 
 def _navigate(page: Page, url: str) -> int:
@@ -99,6 +100,4 @@ def test_explain_switches_the_trace_on(page: Page, site_server: Callable[..., st
 
 def test_data_trace_sends_it_from_the_first_evaluation(page: Page, site_server: Callable[..., str], tmp_path: Path) -> None:
     _open(page, site_server, tmp_path, attrs="data-trace")
-    # the first reply answers init (the config compiled, what to gather; nothing evaluated),
-    # the second is the first evaluation's
     assert _replies(page)[1]["trace"], "a listener added before the loader needs data-trace"
