@@ -64,16 +64,16 @@ class FlowCondition(Condition):
         return self.step_names[index] if index < len(self.step_names) else f"step {index + 1}"
 
 
-def _references(raw: Mapping[str, Any], path: str, ctx: CompileContext) -> tuple[str, ...]:
-    """``entryPoint`` as one name or a list of names, each checked against ``entryPoints``."""
-    if not isinstance(raw["entryPoint"], list):
-        return (_reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx),)
+def _references(raw: Mapping[str, Any], path: str, ctx: CompileContext, key: str = "entryPoint") -> tuple[str, ...]:
+    """``raw[key]`` as one entry point name or a list of names, each checked against ``entryPoints``."""
+    if not isinstance(raw[key], list):
+        return (_reference(raw, key, "entryPoints", "entry point", path, ctx),)
     known = ctx.names("entryPoints")
-    for index, name in enumerate(raw["entryPoint"]):
+    for index, name in enumerate(raw[key]):
         if name not in known:
             ctx.errors.append(ConfigError(
-                f"{path}.entryPoint[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
-    return tuple(dict.fromkeys(raw["entryPoint"]))
+                f"{path}.{key}[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
+    return tuple(dict.fromkeys(raw[key]))
 
 
 class VisitedEntryPointCondition(Condition):
@@ -123,15 +123,8 @@ class TimeOnEntryPointCondition(Condition):
                 path, 'give either "entryPoint": NAME (or a list of names) or "entryPoints": [NAME, ...], not both'
                 if "entryPoint" in raw else 'missing "entryPoint": the name of an entry point, or a list of them'))
             self.group: tuple[str, ...] = ()
-        elif isinstance(raw[key], list):
-            known = ctx.names("entryPoints")
-            for index, name in enumerate(raw[key]):
-                if name not in known:
-                    ctx.errors.append(ConfigError(
-                        f"{path}.{key}[{index}]", f'no entry point "{name}"{known_names(name, known, "entryPoints")}'))
-            self.group = tuple(sorted(set(raw[key])))
         else:
-            self.group = (_reference(raw, "entryPoint", "entryPoints", "entry point", path, ctx),)
+            self.group = tuple(sorted(_references(raw, path, ctx, key)))
         self.entry_point = behaviour.group_key(self.group)
         self.more_than = raw["operator"] == "moreThan"
         self.limit_ms = round(float(raw["value"]) * 1000)
