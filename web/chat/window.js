@@ -60,8 +60,10 @@ export function converse(box, log, chat, ui) {
     const who = m.from === "visitor" ? "You" : m.from === "agent" ? "Agent" : "Assistant";
     log.append(ui.el("p", {class: `msg ${m.from}`}, ui.el("span", {class: "from", text: `${who}: `}), m.text));
   }
-  /** Show what a poll answer or a stream event carries; true when the conversation ended. */
-  /** @param {any} r */
+  /**
+   * Show what a poll answer or a stream event carries; true when the conversation ended.
+   * @param {any} r
+   */
   function take(r) {
     for (const m of r.messages || []) {
       if (m.id <= after) continue;  // a poll and the stream may both bring it
