@@ -28,7 +28,7 @@
   // table, imported as soon as this runs; events before it arrives are replayed into it.
   /** @typedef {import("./web/lifecycle.js").Fact} Fact */
   /** @typedef {(trace: Trace | null) => void} Waiter an API call's promise, answered with the trace */
-  /** @typedef {{rules: any[], [key: string]: any}} Config the parsed config, as the engine reads it */
+  /** @typedef {Record<string, unknown>} Config the parsed config: only the engine reads it */
   /** @typedef {{now: number, cause: string, rules: any[]}} Trace */
   /** @type {typeof import("./web/lifecycle.js")} */
   var lc;
@@ -66,6 +66,10 @@
   var probing;
   /** @type {string | null | undefined} the rule it named last */
   var probed;
+  /** @type {string[]} the rules a second stall named: the engine compiles the config without them */
+  var skip = [];
+  /** @type {string[] | null} [rule, report, stall] after a second stall, until the engine says where the rule was */
+  var cut = null;
   /** @type {number | undefined} */
   var ticking;
   /** @type {Config} */
@@ -94,7 +98,7 @@
   /** @type {Record<string, 1>} */
   var reported = {};
   /** @type {Watch} */
-  var watch = {selectors: [], customPaths: [], nextTickAt: null, queues: {}, device: false};
+  var watch = {selectors: [], customPaths: [], nextTickAt: null, queues: {}, device: false, queueKeys: []};
   /** @type {any} */
   var lastState = null;
   /** @type {Trace | null} */
@@ -308,15 +312,15 @@
   // result changed or the engine's nextTickAt has come: an idle tick costs almost nothing.
   // A message unanswered for `limit` (docs/architecture.md, "Watchdog"): the worker is
   // restarted in probe mode, where it names each rule before testing it. An answer then
-  // was a passing stall; a second stall names its rule: the engine restarts without it.
+  // was a passing stall; a second stall names its rule: the engine restarts without it (init's
+  // skip) and its answer says where the rule was (skipped), which the one report names.
   /** @param {number} limit */
   function stalled(limit) {
-    var msg = "the engine did not answer within " + limit / 1000 + " s", rules = cfg && cfg.rules || [], i = rules.length;
+    var msg = "the engine did not answer within " + limit / 1000 + " s";
     if (!probing) return m.restarts ? fail(msg) : crash(probing = msg, 1);
-    while (i-- && (!rules[i] || rules[i].name !== probed)) { /* find it */ }
-    if (i < 0) return fail(msg);
-    cfg = Object.assign({}, cfg, {rules: rules.slice(0, i).concat(rules.slice(i + 1))});
-    report("rule \"" + probed + "\" did not finish within " + limit / 1000 + " s (a regular expression that backtracks?); the engine restarts without it", "rules[" + i + "]");
+    if (!probed) return fail(msg);
+    skip.push(probed);
+    cut = [probed, "rule \"" + probed + "\" did not finish within " + limit / 1000 + " s (a regular expression that backtracks?); the engine restarts without it", msg];
     probing = probed = null;
     crash(msg, 1);
   }
@@ -352,13 +356,14 @@
   // ---- what the worker says ----
   function getUI() {
     return uiP || (uiP = import(new URL("web/ui.js", script.src).href).then(function (m) {
-      return (ui = m.createUI({send: send, report: report, policy: trusted(), chat: attr("data-chat"), queues: Object.keys(cfg && cfg.queues || {})}));
+      return (ui = m.createUI({send: send, report: report, policy: trusted(), chat: attr("data-chat"), queues: watch.queueKeys}));
     }));
   }
   /** @param {OutputMessage} msg @param {boolean | undefined} sync @param {boolean} init */
   function output(msg, sync, init) {
     var w = msg.watch, done = Promise.resolve();
     if (w) watch = w;
+    if (w && init && ui) ui.queues(w.queueKeys);
     if (w && init && consent) try { sessionStorage.setItem(QUEUES, JSON.stringify(w.queues)); } catch (e) { /* not kept */ }
     // A merge from another tab is written back when it changed something, so that storage
     // ends with what both tabs did (the engine reports no change once they agree); a few
@@ -398,7 +403,8 @@
     booted = true;
     if (msg.kind === "fatal") return crash("the engine stopped: " + msg.message);
     if (msg.kind !== "output") return;
-    var answered = inflight || [], sync = syncOnly, init = sent.kind === "init", w = worker;
+    var answered = inflight || [], sync = syncOnly, init = sent.kind === "init", w = worker, at = init && cut && msg.skipped && msg.skipped[cut[0]];
+    if (init && cut) { if (!at) return fail(cut[2]); report(cut[1], at); cut = null; }
     // The config loads, but says something the engine overrides: once per page, as validate says it.
     (msg.warnings || []).forEach(function (/** @type {string} */ text) { if (!reported[text]) { reported[text] = 1; console.warn("[engage] " + text); } });
     // an answer to facts (init's answer tests no rule) shows that the stall passed
@@ -485,7 +491,7 @@
     w.onmessage = guard(function (/** @type {MessageEvent} */ e) { if (w === worker) receive(e.data); });
     // The worker boots meanwhile and takes init first: the engine compiles the config and
     // answers what it watches (gather() reads that), before it evaluates anything.
-    post({v: 1, kind: "init", config: cfg, configError: null, state: lastState, seed: seed(), facts: []});
+    post({v: 1, kind: "init", config: cfg, configError: null, skip: skip, state: lastState, seed: seed(), facts: []});
   }
   /** @param {[Config, typeof import("./web/observe.js"), typeof import("./web/signals.js"), void]} loaded */
   function start(loaded) {
@@ -500,8 +506,9 @@
     queue = lc.restamp(queue, Date.now());  // pushes and calls made before boot, in order
     launch();
     listen();
-    // The renderer and its stylesheet load while Pyodide boots, not after the first decision.
-    if (cfg && cfg.interactions) getUI().then(function (u) { return u.prepare(); }).catch(function () { /* reported when needed */ });
+    // The renderer and its stylesheet load while Pyodide boots, not after the first decision
+    // (on every page: what the engine will show is known only after it booted).
+    getUI().then(function (u) { return u.prepare(); }).catch(function () { /* reported when needed */ });
   }
   function boot() {
     if (typeof WebAssembly !== "object") return fail("WebAssembly is not available (unsupported, or blocked by the Content-Security-Policy); the engine cannot run");

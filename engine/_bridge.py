@@ -50,31 +50,15 @@ def handle(text: str, probe: Callable[[str], object] | None = None) -> str:
 
 
 def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dict[str, Any]:
-    global _engine, _last_trace, _encoder, _last_watch, _compiled, _encoded_at
+    global _last_watch
     if not isinstance(message, dict) or message.get("v") != PROTOCOL:
         return {"kind": "fatal", "message": f"unsupported message (protocol {PROTOCOL} expected)"}
     kind = message.get("kind")
-    warnings: list[str] = []
+    added: dict[str, Any] = {}
     if kind == "init":
-        _engine, _last_trace, _encoder, _last_watch, _encoded_at = None, None, TraceEncoder(), None, -1
-        if message.get("configError"):
-            return _config_failed([("", str(message["configError"]))])
-        raw = message.get("config")
-        # compared as JSON text: as Python values, true == 1 == 1.0 would match
-        key = json.dumps(raw)
-        if _compiled is not None and _compiled[0] == key:
-            compiled: Config | list[ConfigError] = _compiled[1]
-        else:
-            compiled = compile_config(raw)
-        if not isinstance(compiled, Config):
-            return _config_failed([(e.path, e.message) for e in compiled])
-        _compiled = (key, compiled)
-        # what the config says that the engine overrides: the loader prints each once
-        warnings = [str(w) for w in compiled.warnings]
-        stored = message.get("state")
-        if not isinstance(stored, dict):
-            stored = {}
-        _engine = Engine(compiled, stored.get("session"), stored.get("visitor"), visitor_seed=str(message.get("seed", "")))
+        added = _start(message)
+        if "kind" in added:
+            return added
     elif kind != "facts":
         return {"kind": "fatal", "message": f"unknown message kind {kind!r}"}
     if _engine is None:
@@ -95,14 +79,41 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dic
     }
     if asked:
         _add_trace(reply, _engine, before)
-    if warnings:
-        reply["warnings"] = warnings
+    reply.update(added)
     # An unchanged watch is left out; the loader keeps the last one it was sent.
     watch = _engine.watch
     if watch != _last_watch:
         _last_watch = watch
         reply["watch"] = watch.to_json()
     return reply
+
+
+def _start(message: dict[str, Any]) -> dict[str, Any]:
+    """``init``: compile the config and make the engine. Returns init's whole answer when the
+    config is rejected, else what init's answer adds (``warnings``, ``skipped``)."""
+    global _engine, _last_trace, _encoder, _last_watch, _compiled, _encoded_at
+    _engine, _last_trace, _encoder, _last_watch, _encoded_at = None, None, TraceEncoder(), None, -1
+    # after a stall, the loader names the rule that did not finish: compiled without it
+    raw, added = _without(message.get("config"), message.get("skip"))
+    if message.get("configError"):
+        return _config_failed([("", str(message["configError"]))])
+    # compared as JSON text: as Python values, true == 1 == 1.0 would match
+    key = json.dumps(raw)
+    if _compiled is not None and _compiled[0] == key:
+        compiled: Config | list[ConfigError] = _compiled[1]
+    else:
+        compiled = compile_config(raw)
+    if not isinstance(compiled, Config):
+        return {**_config_failed([(e.path, e.message) for e in compiled]), **added}
+    _compiled = (key, compiled)
+    # what the config says that the engine overrides: the loader prints each once
+    if compiled.warnings:
+        added["warnings"] = [str(w) for w in compiled.warnings]
+    stored = message.get("state")
+    if not isinstance(stored, dict):
+        stored = {}
+    _engine = Engine(compiled, stored.get("session"), stored.get("visitor"), visitor_seed=str(message.get("seed", "")))
+    return added
 
 
 def _add_trace(reply: dict[str, Any], engine: Engine, before: int) -> None:
@@ -119,6 +130,21 @@ def _add_trace(reply: dict[str, Any], engine: Engine, before: int) -> None:
         # of an earlier evaluation: tracing was just switched on, nothing was evaluated
         reply["replay"] = evaluations == before
         _last_trace, _encoded_at = trace, evaluations
+
+
+def _without(raw: Any, skip: Any) -> tuple[Any, dict[str, Any]]:
+    """The config without the rules named in ``skip``, and ``{"skipped": {name: path}}`` naming
+    where each one left out was (empty when none was), so the loader's one report of the
+    stall says the rule's path in the config the site wrote."""
+    names = {n for n in skip if isinstance(n, str)} if isinstance(skip, list) else set()
+    rules = raw.get("rules") if isinstance(raw, dict) else None
+    if not names or not isinstance(rules, list):
+        return raw, {}
+    left = [i for i, r in enumerate(rules) if isinstance(r, dict) and isinstance(r.get("name"), str) and r["name"] in names]
+    if not left:
+        return raw, {}
+    kept = [r for i, r in enumerate(rules) if i not in left]
+    return {**raw, "rules": kept}, {"skipped": {rules[i]["name"]: f"rules[{i}]" for i in left}}
 
 
 def _config_failed(problems: list[tuple[str, str]]) -> dict[str, Any]:

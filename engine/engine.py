@@ -86,10 +86,11 @@ class Watch:
     next_tick_at: int | None
     queues: tuple[tuple[str, str], ...] = ()  # queue key, statusUrl: read for queueStatus facts
     device: bool = False  # a device condition reads the high-entropy client hints
+    queue_keys: tuple[str, ...] = ()  # every queue key: a chat widget's availability is pushed for each
 
     def to_json(self) -> dict[str, Any]:
         return {"selectors": list(self.selectors), "customPaths": list(self.custom_paths), "nextTickAt": self.next_tick_at,
-                "queues": dict(self.queues), "device": self.device}
+                "queues": dict(self.queues), "device": self.device, "queueKeys": list(self.queue_keys)}
 
 
 @dataclass
@@ -192,7 +193,8 @@ class Engine:
 
     @property
     def watch(self) -> Watch:
-        return Watch(self.config.selectors, self.config.custom_paths, self._next_flip, self.config.status_urls, self.config.needs_device)
+        return Watch(self.config.selectors, self.config.custom_paths, self._next_flip, self.config.status_urls, self.config.needs_device,
+                     tuple(self.config.queues))
 
     @property
     def now(self) -> int:

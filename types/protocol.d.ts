@@ -18,6 +18,8 @@ interface InitMessage {
   seed: string;
   facts: Fact[];
   probe?: boolean;
+  /** names of rules to compile the config without (each one a stall named) */
+  skip?: string[];
   trace?: boolean;
 }
 
@@ -35,6 +37,8 @@ interface Watch {
   nextTickAt: number | null;
   queues: Record<string, string>;
   device: boolean;
+  /** every queue key: a chat widget's availability is pushed for each */
+  queueKeys: string[];
 }
 
 interface ShowDecision {
@@ -106,6 +110,8 @@ interface OutputMessage {
   replay?: boolean;
   /** init's answer only: what the config says that the engine overrides ("path: warning: ...") */
   warnings?: string[];
+  /** init's answer only, when its skip left a rule out: rule name -> its path ("rules[i]") */
+  skipped?: Record<string, string>;
 }
 
 interface ProbeMessage {

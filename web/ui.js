@@ -73,7 +73,8 @@ let chatCtx = null;
 
 /**
  * @param {{send: Send, report: Report, policy?: object | null, chat?: string | null, queues: string[]}} loader
- *   policy: its Trusted Types policy; chat: data-chat; queues: the config's queue keys
+ *   policy: its Trusted Types policy; chat: data-chat; queues: the config's queue keys, as the
+ *   engine's watch names them ([] until init's answer, then given by queues(keys))
  */
 export function createUI({send, report, policy: ttPolicy, chat, queues}) {
   policy = ttPolicy || null;
@@ -119,7 +120,9 @@ export function createUI({send, report, policy: ttPolicy, chat, queues}) {
     }
   };
   // prepare(): fetch the stylesheet ahead of the first decision, while the engine boots.
-  return {decide, settle, clear, restarted, prepare: stylesheet};
+  // queues(keys): the engine's queue keys, when they came after the renderer was made.
+  const queueKeys = (/** @type {string[]} */ keys) => { if (chatTag) chatAdapter().then((m) => m.queues(keys, /** @type {ChatContext} */ (chatCtx))).catch(() => { /* reported by watch */ }); };
+  return {decide, settle, clear, restarted, prepare: stylesheet, queues: queueKeys};
 }
 
 // The loader restarted the engine: what the new engine shows again stays as it is (no

@@ -100,8 +100,10 @@ def test_an_evaluation_that_stalls_after_boot_names_its_rule_and_the_panel_stays
     host.open("stall.html")
     host.wait_event("show", interaction="p-fine")
     host.page.evaluate("(u) => history.pushState({}, '', u)", "stall.html?q=" + "a" * 50 + "!")
-    message = host.wait_error(timeout=2 * BOOT_S)["message"]
+    error = host.wait_error(timeout=2 * BOOT_S)
+    message = error["message"]
     assert message.startswith('rule "Backtracks" did not finish within 5 s'), message
+    assert error["path"] == "rules[0]", error
     host.wait("engage.evaluate().then((t) => t && t.rules.length === 1)", BOOT_S)
     host.one_error("restarts without it")
     one_live_worker(host)

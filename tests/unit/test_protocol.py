@@ -89,3 +89,20 @@ def test_the_shells_types_name_the_schemas_fields() -> None:
         assert body, f"types/protocol.d.ts has no interface {interface}"
         fields = set(re.findall(r"^\s+(\w+)\??:", body.group(1), re.M))
         assert fields == set(DEFS[name]["properties"]), f"{interface}: {sorted(fields)} != {sorted(DEFS[name]['properties'])}"
+
+
+def test_init_with_skip_and_its_answer_have_the_schemas_shape() -> None:
+    """After a second stall the loader's init names the rule to leave out; the answer says where it was."""
+    rule = {"name": "Slow", "rulesets": [{"conditions": [{"type": "url", "criteria": "currentPage", "operator": "contains", "value": "/"}]}],
+            "outcome": {"start": "p"}}
+    message = {"v": 1, "kind": "init", "config": {"version": 1, "rules": [rule], "interactions": {"p": {"type": "panel", "title": "P"}},
+                                                  "queues": {"Sales": {}}},
+               "configError": None, "skip": ["Slow"], "state": None, "seed": "", "facts": [], "probe": False, "trace": False}
+    TO_ENGINE(message)
+    reply = json.loads(_bridge.handle(json.dumps(message)))
+    FROM_ENGINE(reply)
+    assert reply["skipped"] == {"Slow": "rules[0]"} and reply["watch"]["queueKeys"] == ["Sales"]
+    with pytest.raises(fastjsonschema.JsonSchemaValueException):
+        FROM_ENGINE({**reply, "skipped": {"Slow": 0}})
+    with pytest.raises(fastjsonschema.JsonSchemaValueException):
+        TO_ENGINE({**message, "skip": "Slow"})

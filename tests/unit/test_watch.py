@@ -33,6 +33,7 @@ def test_init_answers_the_compiled_watch_and_evaluates_nothing(case: dict[str, A
     assert watch["selectors"] == list(compiled.selectors)
     assert watch["customPaths"] == list(compiled.custom_paths)
     assert watch["device"] is compiled.needs_device
+    assert watch["queueKeys"] == list((config.get("queues") or {}) if isinstance(config, dict) else {})
 
 
 def test_the_watch_names_login_detection_queue_status_urls_and_device_hints() -> None:
@@ -51,6 +52,8 @@ def test_the_watch_names_login_detection_queue_status_urls_and_device_hints() ->
     assert watch["selectors"] == ["#cart", ".account"]
     assert watch["customPaths"] == ["shop.user"]
     assert watch["queues"] == {"Support": "/api/support.json"}
+    # every queue key, with or without a status URL: the chat widget's availability is pushed for each
+    assert watch["queueKeys"] == ["Sales", "Support"]
     assert watch["device"] is True
     # without a device condition the shell does not ask for the high-entropy hints
     config["rules"] = config["rules"][1:]

@@ -62,8 +62,10 @@ const loaded = new Map();
 let current = null;
 /** @type {string | null} provider whose events are subscribed */
 let listening = null;
-/** @type {string[]} */
+/** @type {string[]} the site's queue keys, as the engine's watch names them */
 let queueKeys = [];
+/** @type {boolean | null} what the vendor said last about its agents; null: nothing yet */
+let online = null;
 
 /** @param {string} provider @returns {Promise<ChatAdapter>} */
 function load(provider) {
@@ -106,10 +108,25 @@ function subscribe(provider, adapter, ctx) {
       current = null;
       if (c.started) ctx.ui.ended(c.chat); else ctx.ui.closed(c.chat);
     }),
-    availability: (/** @type {boolean} */ online) => {
-      for (const queueKey of queueKeys) ctx.send({type: "queueStatus", now: Date.now(), queueKey, agentsAvailable: online ? 1 : 0});
-    },
+    availability: (/** @type {boolean} */ now) => { online = now; tell(queueKeys, ctx); },
   });
+}
+
+/** @param {string[]} keys @param {Context} ctx */
+function tell(keys, ctx) {
+  if (online === null) return;
+  for (const queueKey of keys) ctx.send({type: "queueStatus", now: Date.now(), queueKey, agentsAvailable: online ? 1 : 0});
+}
+
+/**
+ * The site's queue keys, from the engine's answer to init (which can come after the vendor
+ * spoke): what the vendor said last is pushed for the keys not known before.
+ * @param {string[]} keys @param {Context} ctx
+ */
+export function queues(keys, ctx) {
+  const added = keys.filter((k) => !queueKeys.includes(k));
+  queueKeys = keys;
+  tell(added, ctx);
 }
 
 /**
@@ -119,7 +136,7 @@ function subscribe(provider, adapter, ctx) {
  * @param {Context} ctx
  */
 export async function watch(provider, keys, ctx) {
-  queueKeys = keys || [];
+  queues(keys || [], ctx);
   try {
     const adapter = await load(provider);
     if (await waitFor(adapter, WAIT_SECONDS)) subscribe(provider, adapter, ctx);
