@@ -80,9 +80,20 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    Huawei ``-W09``-style suffixes, Lenovo ``-F``/``-FL``; Lenovo's 3G tablet variants
    (``A3000-H``, ``A5500-HV``: a letter, four digits and ``-H``; its phones use lower-case
    suffixes such as ``A7000-a``); Huawei's S7 tablet line (IDEOS S7, S7 Slim, MediaPad
-   ``S7-301u``), whose Android 2.x models sent ``Mobile``; on Android, a model word
-   ending in ``tab``, ``pad`` or ``slate`` (MediaPad, MatePad, IdeaTab; ``PadFone`` is a
-   phone).
+   ``S7-301u``), whose Android 2.x models sent ``Mobile``; makers' tablet model codes,
+   each read from Matomo's device-detector database, where every code of that shape is a
+   tablet: Sony ``SGP`` (not ``SGP4xx``, the Xperia Z Ultra phablet), KDDI au's ``T``
+   codes (``SOT21``, ``SHT22``, ``KYT31``: au's phones are ``L``/``V``), Asus
+   ``K00x``/``K01x``/``P00x``-``P02x``, ``ME1xx``/``ME3xx`` and ``TF`` codes, Acer
+   Iconia ``A1-``/``A3-``/``B1-``/``B3-`` and Iconia Tab ``A100``-``A701``, LG G Pad
+   ``LG-V4xx``-``V9xx``, ``VK8xx``, ``LM-T``, teXet ``TM-7/8/9xxx``/``TM-10xx`` (the
+   first digit is the screen size), Archos ``70``-``109`` (the number is the screen
+   size), Xiaomi ``RP`` model numbers (Redmi/Xiaomi Pad), Nokia ``T``, the code names
+   of Huawei/Honor MediaPad, MatePad and Honor Pad models (``AGS``, ``BAH``, ``KOB``,
+   ``BG2``, ...), Celkon ``CT``, Allview City/Speed/Viva/AX/TX, MSI Enjoy/Primo/WindPad,
+   Toshiba ``AT``, Cube ``U..GT``, Motorola ``MZ`` and Xoom, HTC Flyer, docomo dtab
+   ``d-0xX``; on Android, a model word ending in ``tab``, ``pad`` or ``slate``
+   (MediaPad, MatePad, IdeaTab; ``PadFone`` is a phone).
    Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
    ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``; OnePlus
    (``ONEPLUS A3010``: its one tablet line, the OnePlus Pad, uses ``OPD`` codes).
@@ -167,7 +178,59 @@ _TABLET_MODEL = re.compile(
     r"|\bLenovo[- ]?[ABS]\d{4}-HV?\b"
     # Huawei's S7 tablet line, whose Android 2.x models sent "Mobile": IDEOS S7, S7 Slim and
     # the MediaPad S7-xxx codes (S7-301u).
-    r"|\b(?:IDEOS|Huawei)[ _-]?S7\b|\bS7-\d{3}[A-Z]?\b",
+    r"|\b(?:IDEOS|Huawei)[ _-]?S7\b|\bS7-\d{3}[A-Z]?\b"
+    # Makers' tablet model codes, each a line's naming convention, read from Matomo's
+    # device-detector database (matomo-org/device-detector, regexes/device/mobiles.yml), where
+    # every code of the shape below is a tablet and no phone has one. Sony Xperia tablets:
+    # SGP (Xperia Tablet S "SGPT12", Tablet Z "SGP321"; its rule "(SGP[^/;]*) Build" ->
+    # tablet); Sony phones use C/D/E... codes. Not SGP4xx: the Xperia Z Ultra Wi-Fi
+    # (SGP412) is a 6.4-inch phablet of the Xperia Z phone line.
+    r"|\bSGPT\d{2,3}|\bSGP[35-9]\d\d"
+    # KDDI au's model numbers: maker code, a letter for the kind, two digits. "T" is a
+    # tablet (SOT21 Xperia Z2 Tablet, SHT21 AQUOS PAD, KYT31 Qua tab, LGT31, HWT31, SCT21);
+    # phones are "L" (LTE) or "V" (VoLTE): SOL21, SHV31, KYV31, LGV31.
+    r"|\b(?:SO|SH|KY|LG|HW|FJ|SC)T\d\d\b"
+    # Asus: MeMO Pad, Fonepad and Transformer Pad "K00x"/"K01x", ZenPad "P00x"-"P02x"
+    # (ZenFone phones are ASUS_Z/X/T/I codes), MeMO Pad "ME1xx"/"ME3xx" (ME173X, ME302C,
+    # Fonepad ME371MG; Motorola's Chinese phones are ME5xx-ME8xx: ME525, ME722), Transformer
+    # "TF300T".
+    r"|\b(?:ASUS_)?(?:K0[01][0-9A-Z]|P0[0-2][0-9A-Z]|ME[13]\d\d[A-Z]{0,2}|TF\d{3}[A-Z]{0,2})(?= Build|[;)])"
+    # Acer Iconia: "A1-810", "A3-A40", "B1-710", "B3-A20", and the first Iconia Tab codes
+    # (A100/A101/A110/A200/A210/A211/A500/A501/A510/A511/A700/A701) as the whole model.
+    r"|\b[AB][13]-[A-Z0-9]{3}|(?<=; )A(?:10[01]|110|2[01][01]|5[01][01]|70[01])(?= Build|\))"
+    # LG G Pad: "LG-V400" to "LG-V940" (LG's V phones are LM-V/LGM-V/H9xx codes), Verizon
+    # "VK810", and the LM-T G Pad 5.
+    r"|\bLG-?V[4-9]\d\d|\bVK8\d\d\b|\bLM-T\d{3}"
+    # teXet: the first digit of "TM-" codes is the screen size (TM-7xxx 7", TM-9xxx 9.7",
+    # TM-10xx 10"); its phones are TM-3xxx to TM-5xxx.
+    r"|\bTM-(?:[789]\d{3}|10\d\d)"
+    # Archos names models by screen size: "Archos 70", "80", "97", "101" are tablets; its
+    # phones are 35 to 59 (Matomo: "Archos ((?:[789]|10)[0-9]?...)" -> tablet).
+    r"|\bArchos ?(?:[789]\d|10\d)"
+    # Xiaomi's model numbers since 2023 put "RP" (Redmi Pad / Xiaomi Pad) after the date:
+    # "23043RP34G" Pad 6, "23073RPBFG" Redmi Pad SE.
+    r"|\b2\d{3}[0-9A-F]RP[0-9A-Z]{2,4}\b"
+    # Nokia's T line (T10, T20, T21) is its tablets; its phones are C, G, X and XR.
+    r"|\bNokia T[12]\d\b"
+    # Small makers' tablet lines, each the maker's own naming (Matomo lists each line as
+    # tablets and the maker's other lines as phones): Celkon "CT" (Celkon CT 910; its phones
+    # are A/Q/C codes), Allview City, Speed, AllDro Speed, Viva, AX and TX (its phones are
+    # the A, C, E, M, P, V and X lines), MSI's Enjoy, Primo and WindPad tablets (MSI made no
+    # Android phones), Toshiba Regza/Excite "AT" codes (AT100, AT300SE, AT10-A; its phones
+    # are Regza T-01C, IS04) and Cube "U..GT" codes (U30GT, U27GT Talk 8).
+    r"|\bCelkon[ _*]CT|\bAllview[ _]?(?:City|\d?Speed|Viva|AX\d|TX\d)|\bMSI[ _]?(?:Enjoy|Primo|WindPad)"
+    r"|\b(?:Toshiba[ _-]?)?AT(?:1S0|\d{3}[A-Z]{0,2}|\d{1,2}[LP]?E?-[A-C])(?= Build|[;)])|\bU\d{1,2}GT\b"
+    # Tablet lines of phone makers whose first tablets ran the phones' Android 2.x and sent
+    # "Mobile": Motorola's "MZ" codes (Xoom MZ601, Xyboard MZ609) and the Xoom name, HTC's
+    # Flyer and its AT&T Jetstream (P715a); and docomo's own "dtab" line, the one docomo
+    # code with a lower-case "d-" prefix (d-01G, d-02H; its phones carry a maker's letters:
+    # SC-, SH-, SO-, F-).
+    r"|\bMZ\d{3}(?= Build|[;)])|\bXoom\b|\bHTC[ _-]?(?:Flyer|P715a)|(?-i:\bd-0\d[A-Z]\b)|\bdtab\d"
+    # Huawei and Honor tablets: the code names of the MediaPad, MatePad and Honor Pad lines
+    # before the variant ("AGS-L09", "BAH2-W19", "KOB-L09", "SCM-AL09", "BG2-U01").
+    r"|\b(?:AGS\d?|BAH\d?|KOB\dK?|KOB|JDN\d?|SCMR?|AGR|DBY\d?|DBR|HEY\d?|BTV|CMR|SHT|VRD|MRX|MRR"
+    r"|KRJ\d?|BG2|BGO|CPN|GEM|BZ[ACKTW]\d?|BTKR?|GOT|HD[LN]|MON|FDR|PLE|ELN\d?|NDL\d?|AGM|JMS|ROD\d?"
+    r"|ROL|BRT|HMW|WGRR?|TGR|BKY|M2)-(?:[A-Z]{1,2}\d\d|\d{3}[A-Z])",
     re.IGNORECASE,
 )
 _PHONE_MODEL = re.compile(

@@ -25,10 +25,11 @@ CORPUS = (
     / "mobile-detect-ualist.json"
 )
 # UA alone. The look half is what rules may be written from; the score half is only scored.
-# The goal for the score half is 0.97; the floor is what it measured when the split was
-# made (96.6 %), so a change that loses accuracy on unseen data fails here.
-MIN_LOOK_ACCURACY = 0.976
-MIN_SCORE_ACCURACY = 0.965
+# The goal for the score half is 0.97; each floor is what the half measures with the
+# current rules (look 98.2 %, score 96.7 %), so a change that loses accuracy on unseen data
+# fails here.
+MIN_LOOK_ACCURACY = 0.982
+MIN_SCORE_ACCURACY = 0.967
 
 # Current browsers (late 2024 / 2025 versions), as they really send their UA.
 DESKTOP = {
@@ -434,6 +435,76 @@ def test_honeycomb_shipped_on_tablets_only() -> None:
     )
     assert explain(ua) == ("tablet", "tablet-os")
     assert explain(ua.replace("Android 3.2", "Android 4.2").replace("Tab 101", "X 101")) == ("mobile", "android")
+
+
+# Makers' model-code lines (docs/device-detection.md), each in a stock browser UA that says
+# "Mobile", as 2010-2014 tablets sent it: only the model code can make these tablets, and a
+# code of the maker's phone line (or another maker's look-alike code) must stay a phone.
+_OLD_STOCK_BROWSER = (
+    "Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; {} Build/IMM76D) AppleWebKit/534.30 "
+    "(KHTML, like Gecko) Version/4.0 Mobile Safari/534.30"
+)
+MODEL_CODE_TABLETS = {
+    "sony-xperia-tablet-z": "SGP312",
+    "sony-xperia-tablet-s": "SGPT12",
+    "au-sony-tablet": "SOT21",
+    "au-sharp-aquos-pad": "SHT22",
+    "au-kyocera-qua-tab": "KYT31",
+    "asus-fonepad-7": "K012",
+    "asus-zenpad": "ASUS_P00J",
+    "asus-memo-pad": "ME302C",
+    "asus-transformer": "TF700T",
+    "acer-iconia-a1": "A1-830",
+    "acer-iconia-b1": "B1-A71",
+    "acer-iconia-tab-a500": "A500",
+    "lg-g-pad": "LG-V500",
+    "lg-g-pad-verizon": "VK810",
+    "lg-g-pad-5": "LM-T600",
+    "texet-7-inch": "TM-7055HD",
+    "texet-9-inch": "TM-9720",
+    "archos-70": "Archos 70 Titanium",
+    "archos-101": "Archos 101 Oxygen",
+    "xiaomi-pad-6": "23043RP34G",
+    "nokia-t20": "Nokia T20",
+    "huawei-mediapad-t3-8": "KOB-L09",
+    "huawei-mediapad-t5": "AGS2-L09",
+    "huawei-mediapad-t3-7": "BG2-U01",
+    "huawei-mediapad-x2": "GEM-701L",
+    "celkon-ct": "Celkon CT 2",
+    "allview-viva": "Allview Viva H8 LTE",
+    "msi-primo": "MSI Primo 81",
+    "toshiba-regza-at": "AT300",
+    "toshiba-excite": "Toshiba AT10-A",
+    "cube-talk": "U30GT 2",
+    "motorola-xyboard": "MZ609",
+    "htc-flyer": "HTC Flyer P510e",
+    "docomo-dtab": "d-01G",
+}
+MODEL_CODE_PHONES = {
+    "motorola-milestone-2-me-code": "ME722",
+    "sony-z-ultra-wifi-phablet": "SGP412",
+    "asus-zenfone": "ASUS_Z00AD",
+    "lg-v30-korea": "LGM-V300K",
+    "lg-v40": "LM-V405",
+    "texet-5-inch-phone": "TM-5083",
+    "archos-50-phone": "Archos 50 Titanium",
+    "xiaomi-redmi-note-12": "23021RAAEG",
+    "nokia-g20": "Nokia G20",
+    "au-sony-phone": "SOV31",
+    "allview-phone": "Allview P6 Energy",
+    "celkon-phone": "Celkon A35k",
+    "docomo-galaxy-s2": "SC-02C",
+    "bare-letter-and-digit": "A2",
+}
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    *((model, "tablet") for model in MODEL_CODE_TABLETS.values()),
+    *((model, "mobile") for model in MODEL_CODE_PHONES.values()),
+], ids=[*MODEL_CODE_TABLETS, *MODEL_CODE_PHONES])
+def test_maker_model_code_lines_beat_the_mobile_token(model: str, expected: str) -> None:
+    ua = _OLD_STOCK_BROWSER.format(model)
+    assert explain(ua) == (expected, "tablet-model" if expected == "tablet" else "android"), ua
 
 
 @pytest.mark.parametrize("stored", [["tablet"], "tablet", {"key": 3}, {"type": 5, "key": []}], ids=["list", "str", "no-type", "bad-type"])
