@@ -371,6 +371,7 @@
     if (msg.state) { lastState = msg.state; if (!sync || syncWrites++ < 3) persist(msg.state); if (!sync) syncWrites = 0; }
     if (msg.trace) lastTrace = patch(msg.trace);
     (msg.decisions || []).forEach(function (d) {
+      later(collectP, function (c) { c.decided(d); });  // data-collect: a rule's controlGroup share
       done = done.then(function () {
         if (!d || dead()) return;
         if (d.type === "error" && d.code === "state.discarded") return console.warn("[engage] " + d.message);
@@ -554,7 +555,7 @@
     on("pagehide", function () { go("pagehide"); journal(dead()); });
     on("pageshow", function (e) { if (e.persisted) { go("pageshow"); journal(true); } });
     if (attr("data-collect")) collectP = import(new URL("web/collect.js", script.src).href).then(function (m) {
-      return m.createCollector({url: attr("data-collect"), consent: function () { return consent; }, state: function () { return lastState; }, config: function () { return cfg; }, report: report});
+      return m.createCollector({url: attr("data-collect"), consent: function () { return consent; }, state: function () { return lastState; }, report: report});
     }, function (e) { report("cannot load web/collect.js (data-collect): " + msgOf(e)); });
     if (prior) prior.forEach(function (/** @type {unknown} */ item) { api.push(item); });  // sent at boot, in order
     if (attr("data-eager") !== null || D.readyState === "complete") boot();

@@ -1,7 +1,8 @@
 """Output decisions: what the loader should do, as typed, frozen values.
 
 ``encode`` gives the JSON the bridge sends; field names are the public ones of
-``engage:show`` / ``engage:hide`` details.
+``engage:show`` / ``engage:hide`` details. ``controlGroup`` (on ``show`` and ``control``)
+is not in those details: the results collector (web/collect.js) reads it as ``split``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Show:
     resumed: bool = False
     placement: Mapping[str, Any] | None = None  # engine/placement.py: floating interactions only
     handoff: Mapping[str, Any] | None = None  # engine/chat.py: a chat handed to a vendor's widget
+    control_group: float | None = None  # the rule's controlGroup share (None: it holds no one back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class Control:
     interaction_type: str
     language: str | None
     queue_key: str | None
+    control_group: float | None = None  # the rule's controlGroup share
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +83,7 @@ def encode(decision: Decision) -> dict[str, Any]:
             "type": "show", "rule": decision.rule, "interaction": decision.interaction,
             "interactionType": decision.interaction_type, "language": decision.language,
             "queueKey": decision.queue_key, "content": dict(decision.content),
-            "sticky": decision.sticky, "resumed": decision.resumed,
+            "sticky": decision.sticky, "resumed": decision.resumed, "controlGroup": decision.control_group,
             **_placement(decision.placement), **_handoff(decision.handoff),
         }
     if isinstance(decision, Hide):
@@ -98,7 +101,7 @@ def encode(decision: Decision) -> dict[str, Any]:
         return {
             "type": "control", "rule": decision.rule, "interaction": decision.interaction,
             "interactionType": decision.interaction_type, "language": decision.language,
-            "queueKey": decision.queue_key,
+            "queueKey": decision.queue_key, "controlGroup": decision.control_group,
         }
     if isinstance(decision, Survey):
         return {"type": "survey", "rule": decision.rule, "interaction": decision.interaction, "answers": dict(decision.answers)}

@@ -137,7 +137,8 @@ class Displays:
             content = localize(self.config.interactions.get(shown.interaction, {}), shown.language)
             where = self.config.placements.get(shown.interaction)
             handoff = chat.handoff(self.config.raw, shown.queue_key) if shown.type == "chat" else None
-            self._host.emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True, where, handoff))
+            self._host.emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, True, True, where, handoff,
+                                 self._share(shown.rule)))
             if shown.type == "chat":
                 self._host.emit(Chat(shown.rule, shown.interaction, shown.queue_key, shown.language, True, where, handoff))
 
@@ -149,7 +150,7 @@ class Displays:
             return RuleStatus.MATCHED
         visitor = self._count(rule)
         if rule.control_group and bucket(visitor.visitor_id, rule.name) < rule.control_group:
-            self._host.emit(Control(rule.name, start, interaction["type"], language, queue_key))
+            self._host.emit(Control(rule.name, start, interaction["type"], language, queue_key, self._share(rule.name)))
             # Held like a display, so it is neither raised again nor replaced by a lower rule.
             self.shown[rule.name] = Displayed(rule.name, start, interaction["type"], language, queue_key,
                                               regular=not rule.always_evaluate, control=True, started_by=start)
@@ -236,6 +237,11 @@ class Displays:
 
     # -------------------------------------------------------------- private
 
+    def _share(self, name: str) -> float | None:
+        """The controlGroup share a show or control decision carries: its rule's, None if it holds no one back."""
+        rule = self.config.rule(name)
+        return (rule.control_group or None) if rule is not None else None
+
     def _count(self, rule: Rule) -> VisitorState:
         """A display of a rule's outcome, for the session and visitor frequency caps."""
         session = self._host.session()
@@ -256,7 +262,7 @@ class Displays:
         where = self.config.placements.get(shown.interaction)
         handoff = chat.handoff(self.config.raw, shown.queue_key) if shown.type == "chat" else None
         self._host.emit(Show(shown.rule, shown.interaction, shown.type, shown.language, shown.queue_key, content, shown.sticky,
-                             placement=where, handoff=handoff))
+                             placement=where, handoff=handoff, control_group=self._share(shown.rule)))
         if shown.sticky:
             session.sticky = [s for s in session.sticky if s["rule"] != shown.rule] + [shown.as_sticky()]
         if shown.type == "chat":

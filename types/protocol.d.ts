@@ -53,6 +53,8 @@ interface ShowDecision {
   resumed: boolean;
   placement?: Record<string, any>;
   handoff?: Record<string, any>;
+  /** the rule's controlGroup share, null when it holds no one back; web/collect.js sends it as split */
+  controlGroup: number | null;
 }
 
 interface HideDecision {
@@ -81,6 +83,8 @@ interface ControlDecision {
   interactionType: string;
   language: string | null;
   queueKey: string | null;
+  /** the rule's controlGroup share (web/collect.js: split) */
+  controlGroup: number | null;
 }
 
 interface SurveyDecision {

@@ -1,6 +1,7 @@
 // engage results: sends what happened to the data-collect URL (docs/analytics.md), for
 // `python -m engine collect` and `report`. loader.js imports it only when the loader tag has
-// data-collect, and hands it every engage.push (conversions, consent).
+// data-collect, and hands it every engage.push (conversions, consent) and every decision of
+// the engine (show and control carry their rule's controlGroup share, sent as `split`).
 //
 //  * Events: engage:show, engage:control, engage:hide, engage:clicked, engage:closed,
 //    engage:chat_started and engage:survey as raised on window, and
@@ -27,15 +28,16 @@ const KEEP_MS = 7 * 864e5;       // and drops events older than this
 const TEXT = 200;                // the collector's limit for rule, interaction, name
 
 /**
- * @param {{url: string, consent: () => boolean, state: () => any, config: () => any,
- *          report: (message: string) => void}} host
+ * @param {{url: string, consent: () => boolean, state: () => any, report: (message: string) => void}} host
  */
-export function createCollector({url, consent, state, config, report}) {
+export function createCollector({url, consent, state, report}) {
   const target = new URL(url, location.href);
   if (target.origin !== location.origin) {
     report(`data-collect="${url}" is not on this site's origin (${location.origin}); no results are sent`);
-    return {push() {}};
+    return {push() {}, decided() {}};
   }
+  /** @type {Map<string, number | null>} rule -> its controlGroup share, from the engine's show and control decisions */
+  const shares = new Map();
   /** @type {Map<string, any>} id -> event, until the collector confirmed it */
   const pending = new Map();
   const inflight = new Set();
@@ -61,10 +63,9 @@ export function createCollector({url, consent, state, config, report}) {
     schedule(pending.size - inflight.size >= BATCH ? 0 : DELAY_MS);
   }
 
-  /** @param {unknown} rule */
-  function split(rule) {
-    const c = config(), r = c && Array.isArray(c.rules) && c.rules.find((/** @type {any} */ x) => x && x.name === rule);
-    return r && typeof r.controlGroup === "number" ? r.controlGroup : null;
+  /** @param {Decision | null} d a decision of the engine, before the shell applies it */
+  function decided(d) {
+    if (d && (d.type === "show" || d.type === "control")) shares.set(d.rule, d.controlGroup ?? null);
   }
 
   /** @param {string} name @param {any} detail */
@@ -73,7 +74,7 @@ export function createCollector({url, consent, state, config, report}) {
     record({
       event: `engage_${name}`, rule: text(d.rule), interaction: text(d.interaction),
       arm: name === "control" ? "control" : "treatment", value: null,
-      split: name === "show" || name === "control" ? split(d.rule) : null,
+      split: name === "show" || name === "control" ? shares.get(d.rule) ?? null : null,
     });
   }
 
@@ -160,5 +161,5 @@ export function createCollector({url, consent, state, config, report}) {
   // Left over from earlier pages or other tabs: send it again (stored ids are skipped).
   if (consent()) for (const e of load()) pending.set(e.id, e);
   if (pending.size) schedule(0);
-  return {push};
+  return {push, decided};
 }
