@@ -1,7 +1,7 @@
 """The package's build step: `python -m build` makes a wheel and an sdist that install and
 run `python -m engine build` without this repository and without Node.js.
 
-Before setuptools collects the package's files, `engine.build.prebuild` writes
+Before setuptools collects the package's files, `engine.tools.build.prebuild` writes
 engine/tools/prebuilt/ (git ignores it): loader.js and web/*.js minified with esbuild and
 their source maps, DOMPurify, the runtime zips compiled by the pinned Pyodide under
 Node.js, the engine's browser wheel and the Pyodide pin (see docs/release.md). The sdist
@@ -31,7 +31,7 @@ def make_prebuilt() -> None:
             sys.exit(f"{PREBUILT} is missing: build the sdist from a checkout of the repository")
         return
     sys.path.insert(0, str(HERE))
-    from engine.build import BuildError, prebuild
+    from engine.tools.build import BuildError, prebuild
     from engine.tools.fetch import FetchError
 
     try:

@@ -37,8 +37,8 @@ sys.path.insert(0, str(BENCH))
 
 import run as R  # noqa: E402
 
-from engine import build as B  # noqa: E402
-from engine.serve import start_server  # noqa: E402
+from engine.tools import build as B  # noqa: E402
+from engine.tools.serve import start_server  # noqa: E402
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 PAGE = """<!doctype html><meta charset="utf-8"><title>worker boot</title><link rel="icon" href="data:,">

@@ -43,8 +43,8 @@ sys.path.insert(0, str(BENCH))
 from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from rules import make_config  # noqa: E402
 
-from engine.build import NODE_MODULES, build  # noqa: E402
-from engine.serve import StaticServer, start_server  # noqa: E402
+from engine.tools.build import NODE_MODULES, build  # noqa: E402
+from engine.tools.serve import StaticServer, start_server  # noqa: E402
 
 ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 IMMUTABLE = ("/engage/pyodide/", "/npm/pyodide/")

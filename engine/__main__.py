@@ -116,7 +116,7 @@ def _describe_decision(decision: dict[str, object]) -> str:
 
 def version() -> str:
     """"engage-engine 0.1.0 (Pyodide 314.0.7)": this package's release and the runtime it ships."""
-    from engine.build import BuildError, Source, engine_version
+    from engine.tools.build import BuildError, Source, engine_version
 
     try:
         source = Source.find()
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = (collect if args[0] == "collect" else report).main(args[1:])
         return code
     if args and args[0] in ("build", "serve"):
-        from engine import build, serve
+        from engine.tools import build, serve
 
         code = (build if args[0] == "build" else serve).main(args[1:])
         return code

@@ -4,7 +4,7 @@ import os
 import sys
 from importlib.machinery import PathFinder
 
-NAMES = frozenset()  # filled in by engine/build.py: the modules only the fallback zip holds
+NAMES = frozenset()  # filled in by engine/tools/build.py: the modules only the fallback zip holds
 PATH = "/lib/engage-fallback.zip"
 _source = None
 _mounted = False

@@ -10,7 +10,7 @@
 // engine; without one (first visit, no Cache Storage, a snapshot that fails) Python starts
 // normally and, where it can, stores a snapshot for the next visit.
 
-// engine/build.py replaces this with the build manifest (file names, sha256, lockfile).
+// engine/tools/build.py replaces this with the build manifest (file names, sha256, lockfile).
 /** @type {any} */
 const MANIFEST = /*@engage-manifest*/ null;
 

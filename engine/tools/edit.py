@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from engine.build import NODE_MODULES, REPO, BuildError, build
 from engine.config import Config, parse_config
-from engine.serve import (
+from engine.tools.build import NODE_MODULES, REPO, BuildError, build
+from engine.tools.serve import (
     EDITOR_FRAME_CSP,
     EDITOR_FRAMES,
     PLAYGROUND_CSP,
@@ -387,7 +387,7 @@ def pyscript_config(interpreter: str) -> dict[str, Any]:
 
 
 def copy_editor_sources(dest: Path) -> None:
-    """What the read-only copy is made from, for the wheel's build step (engine.build.prebuild):
+    """What the read-only copy is made from, for the wheel's build step (engine.tools.build.prebuild):
     an installed package has no editor/, demo-site/ or node_modules/ to take them from."""
     shutil.copytree(EDITOR_DIR, dest / "editor", ignore=shutil.ignore_patterns(".*", "__pycache__"))
     shutil.copy2(PLAYGROUND_PY, dest / "playground.py")

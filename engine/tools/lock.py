@@ -43,7 +43,7 @@ def _pure_wheel(name: str, version: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    from engine.build import REPO, ensure_node_modules, read_project, runtime_dependencies
+    from engine.tools.build import REPO, ensure_node_modules, read_project, runtime_dependencies
 
     runtime_lock = json.loads((ensure_node_modules() / "pyodide" / "pyodide-lock.json").read_text())
     python_version = str(runtime_lock["info"]["python"])

@@ -23,9 +23,9 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
-from engine.build import build
-from engine.serve import StaticServer, start_server
+from engine.tools.build import build
 from engine.tools.chat_endpoint import ChatEndpoint
+from engine.tools.serve import StaticServer, start_server
 from tests.browser.demo_helpers import DEMO, WEDNESDAY_10, Demo, install_clock
 from tests.browser.reliability_helpers import RECORDER
 

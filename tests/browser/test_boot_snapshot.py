@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from engine.build import build
+from engine.tools.build import build
 
 pytestmark = pytest.mark.browser
 

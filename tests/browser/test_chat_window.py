@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Route, expect
 
-from engine.serve import STRICT_CSP, start_server
 from engine.tools.chat_endpoint import SCRIPT, ChatEndpoint
+from engine.tools.serve import STRICT_CSP, start_server
 from tests.browser.demo_helpers import Demo
 
 UI_MS = 20_000

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, expect
 
-from engine.serve import build_demo
+from engine.tools.serve import build_demo
 from tests.browser.conftest import SiteServer
 from tests.browser.demo_helpers import BOOT_MS, DEMO, Demo
 

@@ -26,8 +26,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from engine.__main__ import main as engine_cli
-from engine.serve import CSP_HEADERS, CSP_PATH_HEADERS, start_server
 from engine.tools.edit import EditServer, start_edit_server
+from engine.tools.serve import CSP_HEADERS, CSP_PATH_HEADERS, start_server
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 """The rule playground (demo-site/playground.html) in Chromium: the engine under PyScript.
 
-The demo is built with `engine.serve.build_demo`, exactly as `python -m engine serve` does
+The demo is built with `engine.tools.serve.build_demo`, exactly as `python -m engine serve` does
 (PyScript copied to /pyscript/, the engage folder to /engage/), and served by the
 conftest's site_server. The page runs under its own Content-Security-Policy (a meta tag),
 so a CSP violation shows up here as a console error. The last tests serve the same site
@@ -24,7 +24,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from engine.__main__ import main as engine_cli
-from engine.serve import (
+from engine.tools.chat_endpoint import ChatEndpoint
+from engine.tools.serve import (
     CSP_HEADERS,
     CSP_PATH_HEADERS,
     PLAYGROUND_CSP,
@@ -32,7 +33,6 @@ from engine.serve import (
     build_demo,
     start_server,
 )
-from engine.tools.chat_endpoint import ChatEndpoint
 
 pytestmark = pytest.mark.browser
 

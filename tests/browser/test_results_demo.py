@@ -24,10 +24,10 @@ import pytest
 import sqlalchemy as sa
 
 from engine.display import bucket as _bucket
-from engine.serve import start_server
 from engine.tools import report, store
 from engine.tools.chat_endpoint import ChatEndpoint
 from engine.tools.collect import Collector, create_app
+from engine.tools.serve import start_server
 from tests.browser.demo_helpers import DEMO, Demo
 from tests.browser.test_controls_demo import NOTHING_STORED, STORAGE, visitor_state
 

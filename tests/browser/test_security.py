@@ -3,7 +3,7 @@ Types, and the debug overlay (which shows what the visitor pushed).
 
 Injection payloads call `__pwned(tag)` (defined by the init script in
 reliability_helpers.INIT): any call recorded there is script that ran. The strict-CSP test
-serves the demo shop with engine.serve.STRICT_CSP, exactly what `python -m engine serve
+serves the demo shop with engine.tools.serve.STRICT_CSP, exactly what `python -m engine serve
 --csp` sends, and fails on any `securitypolicyviolation` in the page, any engage:error and
 any uncaught error. What each test observed goes into docs/reliability.md.
 """
@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
-from engine.serve import STRICT_CSP, start_server
 from engine.tools.chat_endpoint import ChatEndpoint
+from engine.tools.serve import STRICT_CSP, start_server
 from tests.browser.reliability_helpers import INIT, RECORDER, REPO, Host, HostSite
 
 pytestmark = pytest.mark.browser

@@ -138,7 +138,7 @@ def test_installed_package_runs_from_any_directory(installed: Path, tmp_path: Pa
 
 
 def test_built_folder_matches_what_the_checkout_builds(site: Path, tmp_path: Path) -> None:
-    from engine.build import build
+    from engine.tools.build import build
 
     manifest = json.loads((site / "engage" / "manifest.json").read_text())
     ours = build(tmp_path / "engage", site / "rules.json")

@@ -18,8 +18,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from engine import serve as serve_module
-from engine.build import (
+from engine.tools import serve as serve_module
+from engine.tools.build import (
     REPO,
     TOOLING,
     BuildError,
@@ -30,14 +30,14 @@ from engine.build import (
     read_project,
     runtime_dependencies,
 )
-from engine.serve import (
+from engine.tools.lock import locked_wheels
+from engine.tools.serve import (
     CSP_HEADERS,
     CSP_PATH_HEADERS,
     PLAYGROUND_CSP,
     STRICT_CSP,
     start_server,
 )
-from engine.tools.lock import locked_wheels
 
 PYODIDE = json.loads((REPO / "node_modules/pyodide/package.json").read_text())["version"]
 
@@ -199,7 +199,7 @@ def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path
     assert not any(n.endswith(".py") for n in names)
     assert {"_engage_fallback.pyc", "user_agents/__init__.pyc", "tzdata/zones",
             "tzdata/zoneinfo/Europe/Oslo", "engine/schema.json", "engine/referrers.json"} <= names  # fmt: skip
-    assert not {n for n in names if n.startswith("engine/build") or n.endswith(".tab")}
+    assert not {n for n in names if n.startswith(("engine/tools/", "engine/__main__")) or n.endswith(".tab")}
     with zipfile.ZipFile(built / manifest["stdlib"]["url"]) as stdlib:
         names = set(stdlib.namelist())
     assert {"json/__init__.pyc", "zoneinfo/__init__.pyc", "pyodide/__init__.pyc"} <= names
@@ -213,9 +213,9 @@ def test_zips_hold_compiled_code_only_the_fallback_holds_the_sources(built: Path
 def test_no_tooling_module_reaches_the_browser(built: Path) -> None:
     engine = {p.relative_to(REPO).as_posix() for p in (REPO / "engine").rglob("*.py")}
     tooling = {n for n in engine if is_tooling(n)}
-    assert {"engine/build.py", "engine/serve.py", "engine/__main__.py", "engine/tools/__init__.py",
+    assert {"engine/tools/build.py", "engine/tools/serve.py", "engine/__main__.py", "engine/tools/__init__.py",
             "engine/tools/fetch.py", "engine/tools/compress.py"} <= tooling  # fmt: skip
-    assert TOOLING == ("engine/tools/", "engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py")
+    assert TOOLING == ("engine/tools/", "engine/__main__.py", "engine/collect.py")
     manifest = json.loads((built / "manifest.json").read_text())
     (wheel,) = (built / "wheels").glob("engage_engine-*.whl")
     for archive in (built / manifest["site"]["url"], wheel):

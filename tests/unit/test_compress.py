@@ -11,9 +11,9 @@ from pathlib import Path
 import brotli
 import pytest
 
-from engine.build import main
-from engine.serve import accepted_encodings, start_server
+from engine.tools.build import main
 from engine.tools.compress import MIN_SIZE, first_visit_files, precompress, visit_report
+from engine.tools.serve import accepted_encodings, start_server
 
 
 def test_br_and_gz_beside_every_file_above_1_kb(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_report_counts_first_and_return_visits(two_builds: tuple[Path, Path], ca
 
 
 def test_serve_dir_serves_that_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import serve as serve_module
+    from engine.tools import serve as serve_module
 
     calls: list[tuple[object, ...]] = []
     monkeypatch.setattr(serve_module, "build_demo", lambda demo, site: calls.append(("demo",)))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.serve import start_server
 from engine.tools import fetch
 from engine.tools.fetch import FetchError, NpmPin, WheelPin
+from engine.tools.serve import start_server
 
 
 def _tarball(version: str) -> bytes:
@@ -105,7 +105,7 @@ def test_wheels_are_checked_against_their_sha256(tmp_path: Path, monkeypatch: py
 def test_build_takes_the_runtime_from_the_option_or_says_what_is_wrong(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.build import REPO, main
+    from engine.tools.build import REPO, main
 
     runtime = REPO / "node_modules" / "pyodide"
     assert main([str(tmp_path / "a"), "--runtime", str(runtime), "--no-compress"]) == 0

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.serve import STRICT_CSP
+from engine.tools.serve import STRICT_CSP
 from tests.browser.reliability_cases import CASES
 
 REPO = Path(__file__).resolve().parents[2]

@@ -129,7 +129,7 @@ _SITE_ALWAYS = ("engine", "tzdata")
 # It runs on the site owner's machine only and never reaches the browser: neither the zip
 # Pyodide loads nor the engine's wheel under wheels/ holds it. A folder ends with "/".
 TOOLING = (
-    "engine/tools/", "engine/__main__.py", "engine/build.py", "engine/serve.py", "engine/collect.py",
+    "engine/tools/", "engine/__main__.py", "engine/collect.py",
 )
 # Line numbers in standard-library frames of a traceback; without them every instruction
 # maps to its function's first line, which makes the compiled standard library smaller.
@@ -981,7 +981,7 @@ def build_engine_wheel(project: Project, dest_dir: Path) -> Path:
         (f"{dist_info}/METADATA", ("\n".join(metadata) + "\n").encode()),
         (
             f"{dist_info}/WHEEL",
-            b"Wheel-Version: 1.0\nGenerator: engine.build\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+            b"Wheel-Version: 1.0\nGenerator: engine.tools.build\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         ),
         (f"{dist_info}/top_level.txt", ("\n".join(top_level) + "\n").encode()),
     ]

@@ -32,7 +32,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from engine.build import NODE_MODULES, REPO, BuildError, Source, build
+from engine.tools.build import NODE_MODULES, REPO, BuildError, Source, build
 
 ENGAGE_PREFIX = "/engage"
 # The strictest policy the engine runs under (docs/reliability.md, README): no inline script,
