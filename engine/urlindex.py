@@ -196,9 +196,10 @@ class _Lookup:
 
     def open(self, text: str, found: set[int]) -> None:
         """Add to ``found`` the rules of every gate ``text`` opens."""
-        hit = self.equals.get(text)
-        if hit:
-            found.update(hit)
+        if self.equals:
+            hit = self.equals.get(text)
+            if hit:
+                found.update(hit)
         for n, table in self.prefix:
             hit = table.get(text[:n])
             if hit:
@@ -261,18 +262,20 @@ class UrlIndex:
 
     def _open(self, view: View) -> Opened:
         found: set[int] = set()
+        history = view.history
         for back, sensitive, lookup in self._lookups:
-            url = view.page(back)
-            if url is None:
+            if back >= len(history):
                 continue  # no such page: every URL condition on it is false
-            decoded = decode_url(url)
-            forms = (url, decoded) if decoded != url else (url,)
-            for text in forms:
-                lookup.open(text if sensitive else text.casefold(), found)
+            url = history[-1 - back]
+            lookup.open(url if sensitive else url.casefold(), found)
+            if "%" in url:
+                decoded = decode_url(url)
+                if decoded != url:
+                    lookup.open(decoded if sensitive else decoded.casefold(), found)
         opened = frozenset(found)
         rules = self._rules
         visit = self._always_visit
-        extra = [rules[i] for i in opened if i in self._skip_all]
+        extra = [rules[i] for i in found if i in self._skip_all]
         if extra:
             visit = tuple(sorted((*visit, *extra), key=attrgetter("index")))
         closed = self._skip_all
