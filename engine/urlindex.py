@@ -103,14 +103,13 @@ def required_literal(pattern: str, case_sensitive: bool) -> tuple[str, bool] | N
     (needle, case-sensitive); None when there is none worth a lookup or any doubt."""
     if _regex_parser is None:
         return None
+    runs: list[str] = []
     try:
         parsed = _regex_parser.parse(pattern, 0)
-    except Exception:  # an invalid pattern is the config's error, not ours
+        sensitive = case_sensitive and not parsed.state.flags & re.IGNORECASE
+        _literal_runs(list(parsed.data), runs)
+    except Exception:  # an invalid pattern is the config's error; a parser we misread gates nothing
         return None
-    flags = parsed.state.flags
-    sensitive = case_sensitive and not flags & re.IGNORECASE
-    runs: list[str] = []
-    _literal_runs(list(parsed.data), runs)
     return _longest_safe(runs, sensitive)
 
 
