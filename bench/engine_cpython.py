@@ -1,10 +1,12 @@
 """Per-evaluation cost of the engine in CPython, at 100 and 1,000 rules.
 
-    python bench/engine_cpython.py [--repeat 2000]
+    python bench/engine_cpython.py [--repeat 2000] [--traced]
 
 Three states: an idle tick (nothing can change), one polled value changed (only the
 rules that read it can change, the rest come from the page view's memo), and a
 navigation step (everything re-evaluated from scratch). Prints median and p95 in µs.
+Untraced, as the browser benchmark's "engine core" rows and the loader when nothing reads
+the trace; ``--traced`` measures the traced path (debug overlay, ``explain()``, listeners).
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ T0 = 1_795_424_400_000
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
 
-def measure(count: int, repeat: int) -> dict[str, tuple[float, float]]:
+def measure(count: int, repeat: int, traced: bool = False) -> dict[str, tuple[float, float]]:
     compiled = compile_config(make_config(count))
     assert isinstance(compiled, Config), compiled
     engine = Engine(compiled)
+    engine.tracing = traced
     engine.receive_json([{"type": "device", "userAgent": UA}, {"type": "page", "now": T0, "url": "https://shop.test/x"}])
     engine.decisions()
     now = T0
@@ -56,11 +59,13 @@ def measure(count: int, repeat: int) -> dict[str, tuple[float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=2000)
+    parser.add_argument("--traced", action="store_true", help="build the trace, as when something reads it")
     args = parser.parse_args()
-    print(f"engine evaluation in CPython {sys.version.split()[0]} (µs per evaluation, median / p95)")
+    path = "traced" if args.traced else "untraced"
+    print(f"engine evaluation in CPython {sys.version.split()[0]}, {path} (µs per evaluation, median / p95)")
     print(f"{'rules':>6}  {'state':<24} {'median':>9} {'p95':>9}")
     for count in (100, 1000):
-        for state, (median, p95) in measure(count, args.repeat).items():
+        for state, (median, p95) in measure(count, args.repeat, args.traced).items():
             print(f"{count:>6}  {state:<24} {median:>9.1f} {p95:>9.1f}")
 
 

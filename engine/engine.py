@@ -69,6 +69,7 @@ from engine.state import (
     visitor_from_json,
 )
 from engine.trace import RuleTrace, Trace, test_rule
+from engine.urlindex import index_for
 from engine.visibility import ActiveTime
 from engine.vocabulary import ErrorCode, HideReason, RuleStatus
 
@@ -145,6 +146,10 @@ class Engine:
         # for (engine.fastpath); the bridge sets it per message, from what the loader asks.
         self.tracing = True
         self._checks = checks_for(config)
+        # the rules by URL gate (engine.urlindex): a full evaluation skips those closed
+        self._index = index_for(config)
+        self._regular: tuple[Rule, ...] = config.regular
+        self._stopped = 0
         # the rules with a frequency cap: the others are never capped, so never asked
         self._cappable = frozenset(r.index for r in config.rules if r.frequency.active)
         self._trace: Trace | None = None
@@ -498,6 +503,13 @@ class Engine:
         stale = self._forget(mode)
         self._statuses = {}
         checks = self._checks
+        opened = self._index.at(view)
+        gated, open_ = self._index.gated, opened.open
+        # untraced, a full evaluation visits only the regular rules whose URL gate is open
+        # (the watchdog's probe mode names every rule, as it always did)
+        skip = not tracing and mode >= RECHECK and probe is None
+        self._regular = opened.regular if skip else self.config.regular
+        self._stopped = len(self.config.rules)
 
         def tested(rule: Rule) -> bool:
             index = rule.index
@@ -505,13 +517,15 @@ class Engine:
             if matched is None:
                 if probe is not None:
                     probe(rule.name)
+                closed = index in gated and index not in open_
                 if tracing:
                     traced = traces[index] = test_rule(rule, view)
                     matched = memo[index] = traced.matched
                 else:
-                    matched = memo[index] = checks[index](view)
+                    matched = memo[index] = not closed and checks[index](view)
                 retested.append(index)
-                if rule.timed:
+                # closed, it stays unmatched until the URL changes, which re-tests every rule
+                if rule.timed and not closed:
                     flip = _soonest(c.next_flip(view) for c in rule.timed)
                     if flip is not None:
                         flips[index] = flip
@@ -523,6 +537,8 @@ class Engine:
         for rule in self.config.always:
             self._evaluate_always(rule, tested(rule), mode, view)
         self._evaluate_regular(tested, mode, view)
+        if skip:
+            self._index.fill(memo, retested, opened, self._stopped)
         self._next_flip = min(flips.values(), default=None)
         regular = self._displays.regular() or next((d for d in self._displays.shown.values() if d.regular), None)
         displayed = regular.rule if regular is not None else None
@@ -593,8 +609,9 @@ class Engine:
         # re-tests only what changed and the memo answers for the rest.
         if mode == TICK:
             return
+        self._stopped = len(self.config.rules)
         cappable = self._cappable
-        for rule in self.config.regular:
+        for rule in self._regular:
             if rule is displayed:
                 continue
             if rule.index in cappable and self._displays.capped(rule, self._flips):
@@ -605,11 +622,12 @@ class Engine:
     def _select(self, tested: Callable[[Rule], bool]) -> Rule | None:
         """The first matching eligible regular rule (invariants 2 and 6)."""
         cappable = self._cappable
-        for rule in self.config.regular:
+        for rule in self._regular:
             if rule.index in cappable and self._displays.capped(rule, self._flips):
                 self._statuses[rule.index] = RuleStatus.CAPPED
                 continue
             if tested(rule):
+                self._stopped = rule.index
                 if rule.name in self._page.declined:
                     self._statuses[rule.index] = RuleStatus.DECLINED
                     return None

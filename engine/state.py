@@ -88,12 +88,19 @@ def _as_json(state: Any) -> dict[str, Any]:
     return {name: _copied(getattr(state, name)) for name in state.__dataclass_fields__}
 
 
+# immutable JSON leaves, returned as they are (a session's history is a list of them)
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _copied(value: Any) -> Any:
     kind = type(value)
+    if kind in _LEAVES:
+        return value
     if kind is dict:
-        return {k: _copied(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else _copied(v) for k, v in value.items()}
     if kind is list or kind is tuple:
-        return kind(_copied(v) for v in value)
+        items = [v if type(v) in _LEAVES else _copied(v) for v in value]
+        return items if kind is list else tuple(items)
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     return value

@@ -121,10 +121,15 @@ def non_finite(value: object, path: str = "") -> Iterator[str]:
             yield path
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from non_finite(item, join(path, str(key)))
+            if isinstance(item, _HOLDERS):  # a string, an int or a bool holds no float: no generator for it
+                yield from non_finite(item, join(path, str(key)))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from non_finite(item, join(path, index))
+            if isinstance(item, _HOLDERS):
+                yield from non_finite(item, join(path, index))
+
+
+_HOLDERS = (float, dict, list, tuple)
 
 
 @cache
