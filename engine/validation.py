@@ -227,13 +227,14 @@ class SchemaWalker:
         if validator is None:
             from engine._leaf_validators import VALIDATORS
 
-            factory: Callable[[], Callable[[Any], Any]] | None = VALIDATORS.get(key)
+            schema = leaf_schema(node, self.definitions)
+            factory: Callable[[], Callable[[Any], Any]] | None = VALIDATORS.get(leaf_key(schema))
             if factory is not None:
                 validator = factory()
             else:  # a schema edited without regenerating engine/_leaf_validators.py
                 import fastjsonschema
 
-                validator = fastjsonschema.compile(leaf_schema(node, self.definitions))
+                validator = fastjsonschema.compile(schema)
             self._leaf_validators[key] = validator
         return validator
 
@@ -260,10 +261,17 @@ def leaf_key(node: dict[str, Any]) -> str:
     return json.dumps(node, sort_keys=True)
 
 
+# Keywords that say nothing about what is valid. A leaf's validator is made without them
+# (the messages come from the leaf itself), so leaves that differ only in their
+# description share one.
+_ANNOTATIONS = frozenset({"description", "title", "examples", "$comment"})
+
+
 def leaf_schema(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
-    """The schema fastjsonschema validates a leaf against: the leaf, with the definitions it
-    refers to (directly or through another definition), and no others, since fastjsonschema's
-    compile time and generated code grow with the definitions it is handed."""
+    """The schema fastjsonschema validates a leaf against: the leaf without its annotations,
+    with the definitions it refers to (directly or through another definition) and no
+    others, since fastjsonschema's compile time and generated code grow with them."""
+    rules = {k: v for k, v in node.items() if k not in _ANNOTATIONS and not k.startswith("x-")}
     used: dict[str, Any] = {}
     pending = re.findall(r'"\$ref": "#/definitions/([^"]+)"', leaf_key(node))
     while pending:
@@ -271,7 +279,7 @@ def leaf_schema(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, 
         if name not in used:
             used[name] = definitions[name]
             pending += re.findall(r'"\$ref": "#/definitions/([^"]+)"', leaf_key(used[name]))
-    return {**node, "definitions": dict(sorted(used.items()))} if used else node
+    return {**rules, "definitions": dict(sorted(used.items()))} if used else rules
 
 
 def leaf_message(exc: JsonSchemaValueException, node: dict[str, Any], value: object, path: str) -> str:

@@ -3,8 +3,10 @@ fastjsonschema.compile makes of each leaf, on values that pass and values that f
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import fastjsonschema
@@ -12,8 +14,9 @@ import pytest
 
 from engine import _leaf_validators
 from engine.tools import leaf_validators
-from engine.validation import SchemaWalker, leaf_key, leaf_schema, load_schema
+from engine.validation import SchemaWalker, leaf_schema, load_schema
 
+CASES = Path(__file__).resolve().parents[1] / "cases"
 WALKER = SchemaWalker(load_schema())
 LEAVES = leaf_validators.leaves(WALKER)
 # Values of every JSON type, plus the leaf's own enum/const values and near misses.
@@ -49,10 +52,10 @@ def _outcome(validator: Any, value: Any) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("key", list(LEAVES), ids=range(len(LEAVES)))
 def test_each_generated_validator_agrees_with_fastjsonschema_compile(key: str) -> None:
-    node = LEAVES[key]
+    schema = LEAVES[key]
     generated = _leaf_validators.VALIDATORS[key]()
-    compiled = fastjsonschema.compile(leaf_schema(node, WALKER.definitions))
-    for value in _probes(node):
+    compiled = fastjsonschema.compile(schema)
+    for value in _probes(schema):
         assert _outcome(generated, value) == _outcome(compiled, value), value
 
 
@@ -65,7 +68,21 @@ def test_the_walker_finds_its_leaves_in_the_generated_module(monkeypatch: pytest
     walker = SchemaWalker(load_schema())
     errors = walker.validate({"version": 1, "rules": [{"name": "", "when": {"type": "url", "operator": "contians"}}]})
     assert errors
-    assert all(leaf_key(node) in _leaf_validators.VALIDATORS for node in LEAVES.values())
+    for path in sorted(CASES.glob("*.json")):  # every config the shared cases hold
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for config in [*document.get("configs", {}).values(), *(c.get("config") for c in document.get("cases", []))]:
+            if isinstance(config, dict):
+                walker.validate(config)
+
+
+def test_a_leaf_schema_keeps_every_keyword_that_decides_validity() -> None:
+    node = {"type": "string", "pattern": "^a$", "description": "A.", "x-css-selector": True,
+            "items": {"$ref": "#/definitions/b"}}  # fmt: skip
+    definitions = {"a": {"type": "number"}, "b": {"$ref": "#/definitions/c"}, "c": {"enum": [1]}}
+    assert leaf_schema(node, definitions) == {
+        "type": "string", "pattern": "^a$", "items": {"$ref": "#/definitions/b"},
+        "definitions": {"b": {"$ref": "#/definitions/c"}, "c": {"enum": [1]}},
+    }  # fmt: skip
 
 
 def test_the_engine_loads_without_fastjsonschemas_code_generator() -> None:
