@@ -15,7 +15,6 @@ fastjsonschema's exceptions module.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import textwrap
@@ -24,6 +23,7 @@ from typing import Any
 
 import fastjsonschema
 
+from engine.tools.generated import write_or_check
 from engine.validation import SchemaWalker, leaf_key, leaf_schema, load_schema
 
 OUT = Path(__file__).resolve().parents[1] / "_leaf_validators.py"
@@ -102,17 +102,8 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.tools.leaf_validators", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        same = OUT.is_file() and OUT.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{OUT} is out of date with engine/schema.json; run python -m engine.tools.leaf_validators")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({len(text)} bytes)")
-    return 0
+    return write_or_check(argv, module="engine.tools.leaf_validators", doc=__doc__ or "", out=OUT,
+                          render=render, source="engine/schema.json")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import pytest
 
 from engine import _leaf_validators
 from engine.tools import leaf_validators
+from engine.tools.generated import write_or_check
 from engine.validation import SchemaWalker, leaf_schema, load_schema
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
@@ -95,3 +96,16 @@ def test_the_engine_loads_without_fastjsonschemas_code_generator() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == '["fastjsonschema.exceptions"]'
+
+
+def test_the_tool_rewrites_the_module_and_its_check_fails_on_a_stale_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "_leaf_validators.py"
+    args = {"module": "engine.tools.leaf_validators", "doc": "Writes it.", "out": out, "render": lambda: "x = 1\n",
+            "source": "engine/schema.json"}  # fmt: skip
+    assert write_or_check(["--check"], **args) == 1  # missing
+    assert write_or_check([], **args) == 0
+    assert out.read_text(encoding="utf-8") == "x = 1\n"
+    assert write_or_check(["--check"], **args) == 0
+    out.write_text("x = 2\n", encoding="utf-8")
+    assert write_or_check(["--check"], **args) == 1
+    assert "run python -m engine.tools.leaf_validators" in capsys.readouterr().out
