@@ -6,6 +6,11 @@ So we walk the schema's *structure* ourselves (objects, arrays, ``$ref`` and the
 discriminated unions marked ``x-discriminator``), and hand each *leaf* value to
 fastjsonschema, which owns the keyword semantics (type, enum, const, pattern, bounds).
 The schema stays the single source of truth: nothing here knows a field name.
+
+The leaf validators are generated ahead of time from the schema into
+``engine/_leaf_validators.py`` (``python -m engine.tools.leaf_validators``), so checking a
+config compiles nothing and the browser ships no code generator; only a leaf that module
+does not hold (a schema changed without regenerating it) is compiled here.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import fastjsonschema
+from engine._fastjsonschema import JsonSchemaValueException
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$\-]*$")
 
@@ -221,14 +226,20 @@ class SchemaWalker:
 
     def _leaf_validator(self, node: dict[str, Any]) -> Callable[[Any], Any]:
         # Identical leaves (every "operator" enum, every non-empty string) share one
-        # compiled validator: compiling is the expensive part under Pyodide.
-        key = json.dumps(node, sort_keys=True)
+        # validator, built on first use from the generated module.
+        key = leaf_key(node)
         validator = self._leaf_validators.get(key)
         if validator is None:
-            # Definitions only when the leaf refers to one: fastjsonschema's compile time
-            # grows with the definitions it is handed (~20x for a plain enum).
-            schema = {**node, "definitions": self.definitions} if '"$ref"' in key else node
-            validator = fastjsonschema.compile(schema)
+            from engine._leaf_validators import VALIDATORS
+
+            schema = leaf_schema(node, self.definitions)
+            factory: Callable[[], Callable[[Any], Any]] | None = VALIDATORS.get(leaf_key(schema))
+            if factory is not None:
+                validator = factory()
+            else:  # a schema edited without regenerating engine/_leaf_validators.py
+                import fastjsonschema
+
+                validator = fastjsonschema.compile(schema)
             self._leaf_validators[key] = validator
         return validator
 
@@ -239,7 +250,7 @@ class SchemaWalker:
             return
         try:
             self._leaf_validator(node)(value)
-        except fastjsonschema.JsonSchemaValueException as exc:
+        except JsonSchemaValueException as exc:
             errors.append(ConfigError(path, leaf_message(exc, node, value, path)))
             return
         if node.get("x-css-selector") and isinstance(value, str):
@@ -250,7 +261,33 @@ class SchemaWalker:
                 errors.append(ConfigError(path, problem))
 
 
-def leaf_message(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any], value: object, path: str) -> str:
+def leaf_key(node: dict[str, Any]) -> str:
+    """The key under which identical leaves share one validator."""
+    return json.dumps(node, sort_keys=True)
+
+
+# Keywords that say nothing about what is valid. A leaf's validator is made without them
+# (the messages come from the leaf itself), so leaves that differ only in their
+# description share one.
+_ANNOTATIONS = frozenset({"description", "title", "examples", "$comment"})
+
+
+def leaf_schema(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """The schema fastjsonschema validates a leaf against: the leaf without its annotations,
+    with the definitions it refers to (directly or through another definition) and no
+    others, since fastjsonschema's compile time and generated code grow with them."""
+    rules = {k: v for k, v in node.items() if k not in _ANNOTATIONS and not k.startswith("x-")}
+    used: dict[str, Any] = {}
+    pending = re.findall(r'"\$ref": "#/definitions/([^"]+)"', leaf_key(node))
+    while pending:
+        name = pending.pop()
+        if name not in used:
+            used[name] = definitions[name]
+            pending += re.findall(r'"\$ref": "#/definitions/([^"]+)"', leaf_key(used[name]))
+    return {**rules, "definitions": dict(sorted(used.items()))} if used else rules
+
+
+def leaf_message(exc: JsonSchemaValueException, node: dict[str, Any], value: object, path: str) -> str:
     rule, definition = exc.rule, exc.rule_definition
     name = field_name(path)
     if rule == "type":

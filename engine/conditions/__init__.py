@@ -10,7 +10,8 @@ Adding a condition type (say ``referrer``) touches three places and nothing else
 2. Its branch in ``engine/schema.json``: a ``condition.referrer`` definition whose
    ``type`` is ``{"const": "referrer"}``, listed in ``condition``'s ``oneOf``. Validation,
    editor completion and docs/config-reference.md (scripts/gen-config-reference) follow
-   from it; a field description there is the reference's text.
+   from it; a field description there is the reference's text. Then regenerate the leaf
+   validators, ``python -m engine.tools.leaf_validators`` (a unit test fails until you do).
 3. One case file, ``tests/cases/referrer.json``: configs and facts with the decisions they
    must give. ``tests/unit/test_cases.py`` runs it in CPython and
    ``tests/browser/test_cases_in_browser.py`` in the browser.

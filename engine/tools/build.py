@@ -117,9 +117,12 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 # Never shipped: test suites, command-line entry points, type stubs, packaging metadata,
 # and the tz database's source and tables (zoneinfo reads only the compiled zone files).
+# regexploit's command-line tools (a Node.js package with its 150 KB lockfile, and a
+# wheel's scripts folder) are entry points too: the engine calls its library only.
 _SITE_EXCLUDE = re.compile(
     r"(^|/)(tests?\.py|tests?/|__main__\.py|__pycache__/)|\.pyi$|(^|/)py\.typed$|\.dist-info/"
     r"|^tzdata/zoneinfo/(.*\.(zi|tab|list)|leapseconds)$"
+    r"|^[^/]+\.data/scripts/|^regexploit/bin/"
 )
 # The engine ships whole (it may import its own modules lazily), and so does tzdata (each
 # zone folder is a package, imported when a zone in it is first read); the build-only
@@ -134,6 +137,10 @@ TOOLING = (
 # Line numbers in standard-library frames of a traceback; without them every instruction
 # maps to its function's first line, which makes the compiled standard library smaller.
 _STDLIB_EXACT_LINES = False
+# Likewise for the site packages, except these top-level modules: the engine's own frames
+# (and the fallback finder's) keep exact line numbers, since those are the tracebacks an
+# `engage:error` reports; a frame in a third-party package still names its file and function.
+_SITE_EXACT_LINES = ("engine", "_engage_fallback")
 # Codecs are found by name at run time, which no static import shows: keep the common ones.
 _CODECS = (
     "aliases", "ascii", "latin_1", "utf_8", "utf_8_sig", "utf_16", "utf_16_be", "utf_16_le",
@@ -1160,7 +1167,7 @@ def compiled_runtime(
         _NODE_DRIVER.encode(),
         _PYODIDE_SIDE.encode(),
         _fallback_module().encode(),
-        repr((_CODECS, _SITE_ALWAYS, _STDLIB_EXACT_LINES)).encode(),
+        repr((_CODECS, _SITE_ALWAYS, _STDLIB_EXACT_LINES, _SITE_EXACT_LINES)).encode(),
     ):
         key.update(hashlib.sha256(part).digest())
     for arcname, data in sources.items():
@@ -1195,6 +1202,7 @@ def _compile_runtime(
             "codecs": list(_CODECS),
             "siteAlways": list(_SITE_ALWAYS),
             "stdlibLines": _STDLIB_EXACT_LINES,
+            "siteExactLines": list(_SITE_EXACT_LINES),
             "fallbackModule": _fallback_module(),
         }
         (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
@@ -1353,7 +1361,8 @@ def write(path, members):
 std_members = [compiled(m, stdlib.read(std_modules[m][0]), std_modules[m][0], PREFIX, JOB["stdlibLines"])
                for m in sorted(std_keep)]
 where = PREFIX + "site-packages/"
-site_members = [compiled(m, site.read(site_modules[m][0]), site_modules[m][0], where)
+site_members = [compiled(m, site.read(site_modules[m][0]), site_modules[m][0], where,
+                         m.split(".")[0] in JOB["siteExactLines"])
                 for m in sorted(site_keep)]
 site_members += [(n, site.read(n)) for n in site.namelist() if not n.endswith((".py", "/"))]
 fallback = JOB["fallbackModule"].replace("NAMES = frozenset()", "NAMES = frozenset(%r)" % (fallback_names,))

