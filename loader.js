@@ -36,8 +36,6 @@
   var m = {state: "booting", prior: null, restarts: 0};
   /** @type {import("./web/lifecycle.js").Event[]} */
   var early = [];
-  /** @type {Promise<void>} */
-  var lcP;
   /** @type {Worker} */
   var worker;
   /** @type {ReturnType<import("./web/observe.js").createObserver>} */
@@ -528,6 +526,12 @@
       overlayP = import(new URL("web/debug.js", script.src).href).then(function (m) { return m.createOverlay(); });
       overlayP.catch(function (e) { report("cannot load the debug overlay: " + msgOf(e)); });
     }
+    // The state table arrives with the other modules, after the page's load event: events
+    // before it (pagehide, pushes) wait in `early` and are replayed through it in order.
+    var lcP = import(new URL("web/lifecycle.js", script.src).href).then(function (mod) {
+      m = early.reduce(function (x, e) { return mod.step(x, e); }, mod.machine());
+      lc = mod;
+    });
     Promise.all([new Promise(function (resolve) { resolve(loadConfig()); }), import(new URL("web/observe.js", script.src).href),
       import(new URL("web/signals.js", script.src).href), lcP])
       .then(start).catch(function (e) { fail(msgOf(e)); });
@@ -548,10 +552,6 @@
     // data-lptag="sdes": LivePerson's lpTag.sdes pushes become engage pushes (web/lptag.js)
     if (attr("data-lptag") === "sdes") import(new URL("web/lptag.js", script.src).href).then(function (m) { m.install(api.push, report); })
       .catch(function (e) { report("cannot install lpTag.sdes (web/lptag.js): " + msgOf(e)); });
-    lcP = import(new URL("web/lifecycle.js", script.src).href).then(function (mod) {
-      m = early.reduce(function (x, e) { return mod.step(x, e); }, mod.machine());
-      lc = mod;
-    });
     on("pagehide", function () { go("pagehide"); journal(dead()); });
     on("pageshow", function (e) { if (e.persisted) { go("pageshow"); journal(true); } });
     if (attr("data-collect")) collectP = import(new URL("web/collect.js", script.src).href).then(function (m) {

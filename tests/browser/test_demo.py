@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.demo_helpers import (
     BOOT_MS,
@@ -81,6 +81,24 @@ BAD_CONFIG = {
 
 
 # --------------------------------------------------------------------------- evaluation
+
+
+def test_nothing_of_the_engine_is_fetched_before_the_pages_load_event(
+    new_context: Callable[..., BrowserContext], demo_url: str
+) -> None:
+    # loader.js waits for `load` (unless data-eager): until then the page's own resources
+    # have the network to themselves (docs/loader.md). Real time here: page.clock replaces
+    # `performance`, whose entries this reads.
+    page = new_context().new_page()
+    page.goto(demo_url + "index.html")
+    page.wait_for_function("performance.getEntriesByType('resource').some(e => e.name.endsWith('/web/signals.js'))")
+    early = page.evaluate("""() => {
+      const load = performance.getEntriesByType("navigation")[0].loadEventStart;
+      return performance.getEntriesByType("resource")
+        .filter((e) => e.startTime < load && e.name.includes("/engage/") && !e.name.endsWith("/loader.js"))
+        .map((e) => e.name);
+    }""")
+    assert early == []
 
 
 def test_first_matching_rule_wins_and_always_evaluated_note_shows_alongside(demo: Demo) -> None:
