@@ -166,11 +166,12 @@ class SchemaWalker:
 
     def _walk(self, node: dict[str, Any], value: object, path: str, errors: list[ConfigError]) -> None:
         node = self.resolve(node)
-        if "x-discriminator" in node:
+        kind = shape(node)
+        if kind == "union":
             self._walk_union(node, value, path, errors)
-        elif node.get("type") == "object" and ("properties" in node or "additionalProperties" in node):
+        elif kind == "object":
             self._walk_object(node, value, path, errors)
-        elif node.get("type") == "array" and "items" in node:
+        elif kind == "array":
             self._walk_array(node, value, path, errors)
         else:
             self._check_leaf(node, value, path, errors)
@@ -259,6 +260,19 @@ class SchemaWalker:
             problem = selector_problem(value)
             if problem:
                 errors.append(ConfigError(path, problem))
+
+
+def shape(node: dict[str, Any]) -> str:
+    """How the walker treats a (resolved) schema node: "union" (``x-discriminator``),
+    "object" or "array" (walked into), or "leaf" (handed to a validator). The generator of
+    ``engine/_leaf_validators.py`` asks the same, so the two agree on what a leaf is."""
+    if "x-discriminator" in node:
+        return "union"
+    if node.get("type") == "object" and ("properties" in node or "additionalProperties" in node):
+        return "object"
+    if node.get("type") == "array" and "items" in node:
+        return "array"
+    return "leaf"
 
 
 def leaf_key(node: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import fastjsonschema
 
 from engine.tools.generated import write_or_check
-from engine.validation import SchemaWalker, leaf_key, leaf_schema, load_schema
+from engine.validation import SchemaWalker, leaf_key, leaf_schema, load_schema, shape
 
 OUT = Path(__file__).resolve().parents[1] / "_leaf_validators.py"
 # compile_to_code imports the exception classes from the package, whose __init__ imports
@@ -58,15 +58,16 @@ def leaves(walker: SchemaWalker) -> dict[str, dict[str, Any]]:
         if id(node) in visited:
             return
         visited.add(id(node))
-        if "x-discriminator" in node:
+        kind = shape(node)
+        if kind == "union":
             for branch in node["oneOf"]:
                 visit(branch)
-        elif node.get("type") == "object" and ("properties" in node or "additionalProperties" in node):
+        elif kind == "object":
             for child in node.get("properties", {}).values():
                 visit(child)
             if isinstance(node.get("additionalProperties"), dict):
                 visit(node["additionalProperties"])
-        elif node.get("type") == "array" and "items" in node:
+        elif kind == "array":
             visit(node["items"])
         else:
             schema = leaf_schema(node, walker.definitions)
