@@ -89,7 +89,7 @@ def gate_of(condition: UrlCondition) -> Gate | None:
     if operator == "matches":
         found = required_literal(value, sensitive)
     elif operator == "wildcard":
-        found = _longest_safe([part for part in value.split("*")], sensitive)
+        found = _longest_safe(value.split("*"), sensitive)
     else:
         return None
     if found is None:
