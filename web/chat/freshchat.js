@@ -1,15 +1,19 @@
-/** Freshchat Web Messenger. Reference: https://developers.freshchat.com/web-sdk/v1
- * NOT CONFIRMED: that page (as far as it could be read) shows fcWidget.setExternalId and
- * fcWidget.user.set*; the calls and events below are the ones public Freshchat integrations
- * use, not found on a vendor page (docs/chat.md marks them so).
- * open: window.fcWidget.open({name: routing.topic}) (a topic / channel name, or none);
- * routing: fcWidget.setTags(routing.tags); locale: fcWidget.user.setLocale(locale);
- * events: fcWidget.on('message:sent') started, fcWidget.on('widget:closed') closed; no ended
- * event, no availability. Loaded: fcWidget.isLoaded(). */
+/** Freshchat Web Messenger. References: https://developers.freshchat.com/web-sdk/v1 (the
+ * fcWidget object, user.set*) and Freshchat's own published widget API,
+ * https://github.com/freshworks/freshchat-widget (`js/widget.js`: "the Javascript API for the
+ * freshchat widget"), which defines every name below: open(channel) posts `open_channel` with
+ * the given channel (`{name}`) and open() `open_chat`; setTags(tags) (taken only once the
+ * widget has loaded); user.setLocale(locale); on(event) for the events it lists
+ * (`widget:opened`, `widget:closed`, `widget:loaded`, `message:sent`, `message:received`, ...);
+ * isLoaded().
+ * open: fcWidget.open({name: routing.topic}) (a topic / channel name, or none); routing:
+ * fcWidget.setTags(routing.tags); locale: fcWidget.user.setLocale(locale); events:
+ * on('message:sent') started, on('widget:closed') closed; no "ended" event (closing after a
+ * start ends the chat), no availability. */
 /** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "freshchat",
-  reference: "https://developers.freshchat.com/web-sdk/v1",
+  reference: "https://github.com/freshworks/freshchat-widget",
   endsOnClose: true,
   ready: (w) => !!w.fcWidget && typeof w.fcWidget.isLoaded === "function" && w.fcWidget.isLoaded(),
   listen(w, on) {

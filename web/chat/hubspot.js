@@ -7,9 +7,8 @@
  * open: window.HubSpotConversations.widget.open(); routing: none from the page (chatflows
  * target pages); locale: none (hsConversationsSettings has no language; a chatflow's language
  * is set in HubSpot); events: on('conversationStarted') started, on('conversationClosed')
- * ended, on('widgetClosed') closed -- NOT CONFIRMED: 'widgetClosed' is not on the pages above
- * (it is used by public integrations), so a chat may only end by conversationClosed; no
- * availability. */
+ * ended; the pages list no event for the visitor closing the widget (conversationClosed says
+ * it is unrelated to that), so a HubSpot chat is never "declined" by a close; no availability. */
 /** @type {import("./adapter.js").ChatAdapter} */
 export default {
   name: "hubspot",
@@ -18,7 +17,6 @@ export default {
   listen(w, on) {
     w.HubSpotConversations.on("conversationStarted", on.started);
     w.HubSpotConversations.on("conversationClosed", on.ended);
-    w.HubSpotConversations.on("widgetClosed", on.closed);  // not confirmed (see above)
   },
   open(w) {
     w.HubSpotConversations.widget.open();

@@ -1,10 +1,13 @@
-// Stand-in for Freshchat's fcWidget, after https://developers.freshchat.com/web-sdk/v1 -- NOT CONFIRMED:
-// open({name}), setTags, user.setLocale and the events "message:sent" / "widget:closed" are
-// the names public Freshchat integrations use; they were not found on a vendor page.
+// Stand-in for Freshchat's fcWidget, after https://developers.freshchat.com/web-sdk/v1 and the
+// vendor's published widget API, https://github.com/freshworks/freshchat-widget (js/widget.js):
+// on() keeps only the events that file lists, setTags() is ignored until the widget has loaded,
+// open() takes an optional channel ({name}).
+const EVENTS = ["widget:opened", "widget:closed", "widget:loaded", "user:created", "user:cleared",
+  "message:sent", "message:received", "unreadCount:notify", "push:subscribed"];
 window.fcWidget = {
   isLoaded() { return true; },
-  open(options) { __chat.call("open", ...(options === undefined ? [] : [options])); },
-  setTags(tags) { __chat.call("setTags", tags); },
-  on(event, fn) { __chat.on(event, fn); },
+  open(channel) { __chat.call("open", ...(channel === undefined ? [] : [channel])); },
+  setTags(tags) { if (this.isLoaded()) __chat.call("setTags", tags); },
+  on(event, fn) { if (EVENTS.includes(event)) __chat.on(event, fn); },
   user: {setLocale(locale) { __chat.call("user.setLocale", locale); }},
 };
