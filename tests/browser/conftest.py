@@ -3,7 +3,7 @@
 Tests get pytest-playwright's `browser`, `context` and `page` fixtures, launched on
 /usr/bin/chromium (Playwright's own browser downloads are not available here).
 
-scripts/test runs this folder on two pytest-xdist workers (`-n 2 --dist loadgroup`): a
+scripts/test runs this folder on three pytest-xdist workers (`-n 3 --dist loadfile`): a
 module stays on one worker, so its module fixtures are made once; the workers share one
 engage build (`shared_build`). Tests marked `quiet` measure real time or real CPU and run
 afterwards on their own, with no other worker beside them.
@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import json
 import os
 import shutil
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from engine.tools.build import build
@@ -48,13 +50,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# Most browser tests start the engine in a fresh context, where nothing is cached: V8
+# compiles Pyodide's WebAssembly with its baseline compiler and then, in the background,
+# again with its optimising one. That second compile is about a third of a cold boot's CPU
+# (measured: 3.7 against 2.7 CPU seconds per cold boot, warm boots unchanged), and the suite
+# is CPU-bound on two cores, so a session without `quiet` tests keeps the baseline code
+# (`--liftoff-only`). Sessions that hold a `quiet` test, which measures real time or CPU,
+# run Chromium as visitors get it; so does bench/.
+BASELINE_WASM_ONLY = ["--js-flags=--liftoff-only"]
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
     if not CHROMIUM.is_file():
         pytest.skip(
             f"no Chromium at {CHROMIUM}; install it (apt-get install chromium) or set ENGAGE_CHROMIUM"
         )
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+    measures = any(item.get_closest_marker("quiet") for item in request.session.items)
+    args = CHROMIUM_ARGS if measures else CHROMIUM_ARGS + BASELINE_WASM_ONLY
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": args}
 
 
 def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, config: Path | None = None) -> Path:
@@ -147,12 +161,88 @@ def demo_url(site_server: SiteServer, demo_site: Path, demo_engage: Path) -> str
     return site_server(demo_site, demo_engage)
 
 
+# Visitor storage a kept context forgets between tests: everything but Cache Storage, where
+# the engine keeps its runtime snapshot (runtime, not visitor state: docs/performance.md).
+VISITOR_STORAGE = "cookies,file_systems,indexeddb,local_storage,service_workers,shared_storage,storage_buckets,websql"
+
+
+class KeptContexts:
+    """Browser contexts kept across a worker's tests, one per (site, init script, options).
+
+    A fresh context starts the engine cold: Pyodide's WebAssembly compiled, Python started
+    (about three CPU seconds on this machine). A kept one starts it as a returning visitor's
+    browser does, from the HTTP cache and the snapshot in Cache Storage (about one). Before a
+    kept context is handed to the next test, its pages are closed, every origin they visited
+    forgets its visitor storage (VISITOR_STORAGE) and its clock is installed again: the test
+    sees a first-time visitor, with only the runtime already in the browser. Tests that ask for
+    the same key twice get a fresh context the second time (two visitors stay two).
+    """
+
+    def __init__(self, browser: Browser, context_args: dict[str, Any]) -> None:
+        self._browser = browser
+        self._context_args = context_args
+        self._kept: dict[str, tuple[BrowserContext, set[str]]] = {}
+
+    def take(self, key: str, options: dict[str, Any], init: str | None, at: datetime.datetime) -> BrowserContext:
+        if key not in self._kept:
+            context = self._browser.new_context(**self._context_args, **options)
+            origins: set[str] = set()
+
+            def watch(page: Page) -> None:
+                page.on("framenavigated", lambda frame: origins.add(_origin(frame.url)))
+
+            context.on("page", watch)
+            if init:
+                context.add_init_script(init)
+            install_clock(context, at)
+            self._kept[key] = (context, origins)
+            return context
+        context, origins = self._kept[key]
+        blank = context.new_page()
+        cdp = context.new_cdp_session(blank)
+        for origin in origins - {""}:
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": VISITOR_STORAGE})
+        cdp.detach()
+        blank.close()
+        origins.clear()
+        context.clear_cookies()
+        context.clock.install(time=at)
+        context.clock.pause_at(at)
+        return context
+
+    def release(self, key: str) -> None:
+        context, _ = self._kept[key]
+        for page in context.pages:
+            page.close()
+
+    def close(self) -> None:
+        for context, _ in self._kept.values():
+            context.close()
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
+@pytest.fixture(scope="session")
+def kept_contexts(browser: Browser, browser_context_args: dict[str, Any]) -> Iterator[KeptContexts]:
+    kept = KeptContexts(browser, browser_context_args)
+    yield kept
+    kept.close()
+
+
 @pytest.fixture
 def demo_factory(
-    new_context: Callable[..., BrowserContext], demo_url: str
+    new_context: Callable[..., BrowserContext], kept_contexts: KeptContexts, demo_url: str
 ) -> Iterator[Callable[..., Demo]]:
-    """demo_factory(at=..., base=..., init=..., **context_options) -> a Demo in a fresh context."""
+    """demo_factory(at=..., base=..., init=..., **context_options) -> a Demo for a first-time visitor.
+
+    Its context is one kept across tests (KeptContexts: the engine boots warm, the visitor
+    is new); a second Demo with the same arguments in one test gets a context of its own.
+    """
     made: list[Demo] = []
+    taken: list[str] = []
 
     def make(
         at: datetime.datetime = WEDNESDAY_10,
@@ -160,17 +250,27 @@ def demo_factory(
         init: str | None = None,
         **options: Any,
     ) -> Demo:
-        context = new_context(**options)
-        if init:
-            context.add_init_script(init)
-        install_clock(context, at)
-        demo = Demo(context.new_page(), base or demo_url)
+        base = base or demo_url
+        key = json.dumps({"base": base, "init": init, "options": options}, sort_keys=True, default=str)
+        if key in taken:
+            context = new_context(**options)
+            if init:
+                context.add_init_script(init)
+            install_clock(context, at)
+        else:
+            context = kept_contexts.take(key, options, init, at)
+            taken.append(key)
+        demo = Demo(context.new_page(), base)
         made.append(demo)
         return demo
 
     yield make
-    for demo in made:
-        demo.check_no_page_errors()
+    try:
+        for demo in made:
+            demo.check_no_page_errors()
+    finally:
+        for key in taken:
+            kept_contexts.release(key)
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
+from bench.chromium import CHROMIUM_ARGS
 from engine.__main__ import main as engine_cli
 from engine.tools.edit import EditServer, start_edit_server
 from engine.tools.serve import CSP_HEADERS, CSP_PATH_HEADERS, start_server
@@ -57,6 +58,16 @@ TWO_RULES = {
         "login": {"type": "detectLogin", "selector": "#account"},
     },
 }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    """Chromium with V8's optimising WebAssembly tier, which the other browser tests leave
+    out (conftest.BASELINE_WASM_ONLY): the editor runs Python on every keystroke (validation,
+    simulation), and without that tier its tests take a third longer."""
+    launched = playwright.chromium.launch(**{**browser_type_launch_args, "args": CHROMIUM_ARGS})
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
