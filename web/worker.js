@@ -273,13 +273,21 @@ function importBridge(pyodide) {
 // Before a snapshot is taken: import what the first evaluation would (user-agents), and
 // compile the site's config once, so that its validators are in the snapshot too. Only
 // the config is used, never the state or facts of the init message; a second init then
-// drops the engine again.
+// drops the engine again. A config that reads the device type decides this browser's
+// User-Agent at the first evaluation of every session (the session keeps the reading,
+// not the visitor state); reading it here keeps ua-parser's compiled expressions and the
+// engine's cached reading in the snapshot, for the same browser's later sessions.
 /** @param {any} pyodide @param {Handle} bridgeHandle */
 function warmUp(pyodide, bridgeHandle) {
   for (const name of MANIFEST.snapshotImports || []) pyodide.pyimport(name).destroy();
   const init = queued.map((m) => (typeof m === "string" ? safeParse(m) : m)).find((m) => m && m.kind === "init");
   if (init && init.config) {
-    bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: init.config, configError: null, state: null, seed: "", facts: [] }));
+    const answer = safeParse(
+      bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: init.config, configError: null, state: null, seed: "", facts: [] })),
+    );
+    if (answer && answer.watch && answer.watch.device) {
+      pyodide.runPython(`import engine.device\nengine.device.explain(${pythonString(navigator.userAgent)})`);
+    }
   }
   bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: null, configError: "warm-up", state: null, seed: "", facts: [] }));
 }
