@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -183,7 +184,9 @@ class KeptContexts:
         self._context_args = context_args
         self._kept: dict[str, tuple[BrowserContext, set[str]]] = {}
 
-    def take(self, key: str, options: dict[str, Any], init: str | None, at: datetime.datetime) -> BrowserContext:
+    def take(self, key: str, options: dict[str, Any], init: str | None, at: datetime.datetime | None) -> BrowserContext:
+        """The context for `key`, its pages closed, its visitor forgotten, its clock at `at`
+        (None: real time, for a key whose tests never install a clock)."""
         if key not in self._kept:
             context = self._browser.new_context(**self._context_args, **options)
             origins: set[str] = set()
@@ -194,7 +197,8 @@ class KeptContexts:
             context.on("page", watch)
             if init:
                 context.add_init_script(init)
-            install_clock(context, at)
+            if at is not None:
+                install_clock(context, at)
             self._kept[key] = (context, origins)
             return context
         context, origins = self._kept[key]
@@ -206,8 +210,9 @@ class KeptContexts:
         blank.close()
         origins.clear()
         context.clear_cookies()
-        context.clock.install(time=at)
-        context.clock.pause_at(at)
+        if at is not None:
+            context.clock.install(time=at)
+            context.clock.pause_at(at)
         return context
 
     def release(self, key: str) -> None:
@@ -230,6 +235,31 @@ def kept_contexts(browser: Browser, browser_context_args: dict[str, Any]) -> Ite
     kept = KeptContexts(browser, browser_context_args)
     yield kept
     kept.close()
+
+
+@pytest.fixture
+def kept_page(kept_contexts: KeptContexts, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page in its module's kept context, in real time: a first-time visitor whose browser
+    already holds the engine's runtime for the origins the module's tests visit."""
+    key = request.module.__name__
+    yield kept_contexts.take(key, {}, None, None).new_page()
+    kept_contexts.release(key)
+
+
+def one_origin(site_server: SiteServer, root: Path) -> SiteServer:
+    """A `site_server` for a module whose tests each write a site folder: each folder is
+    copied under `root`, served by one server, so the module's tests share an origin (and
+    with `kept_page`, a warm engine). Mounting another engage folder needs its own server."""
+    base = site_server(root)
+    names = itertools.count()
+
+    def mount(site_dir: Path, engage_dir: Path | None = None) -> str:
+        assert engage_dir is None, "one_origin serves the session's engage build only"
+        name = f"site-{next(names)}"
+        shutil.copytree(site_dir, root / name)
+        return f"{base}{name}/"
+
+    return mount
 
 
 @pytest.fixture

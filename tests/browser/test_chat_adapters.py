@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PAGES, SiteServer
+from tests.browser.conftest import PAGES, SiteServer, one_origin
 
 ROUTING = {
     "intercom": {"attributes": {"team": "sales"}},
@@ -62,6 +62,17 @@ VENDORS: dict[str, tuple[list[list[Any]], list[Any], list[Any] | None]] = {
     "liveperson": ([["section", ["sales"]], ["rendererStub.click", "12345"]], ["lpUnifiedWindow:state", {"state": "chatting"}],
                    ["lpUnifiedWindow:state", {"state": "ended"}]),
 }
+
+
+@pytest.fixture(scope="module")
+def site_server(site_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> SiteServer:
+    """Each test's site folder under one server (conftest.one_origin)."""
+    return one_origin(site_server, tmp_path_factory.mktemp("chat-sites"))
+
+
+@pytest.fixture
+def page(kept_page: Page) -> Page:
+    return kept_page
 
 
 def site(tmp_path: Path, provider: str, stand_in: bool = True, config: dict[str, Any] = CONFIG, tag: bool = True) -> Path:

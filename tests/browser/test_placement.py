@@ -68,6 +68,12 @@ def base(site_server: SiteServer) -> str:
     return site_server()
 
 
+@pytest.fixture
+def page(kept_page: Page) -> Page:
+    """Every test here is on the same site: a page of the module's kept context."""
+    return kept_page
+
+
 # query -> (where at 1280x800, where at 390x844); "compact" means the launcher only
 CASES = {
     "checkout=bottom-right": ("bottom-left", "sheet-top"),

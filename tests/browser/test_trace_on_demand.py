@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.conftest import SiteServer, one_origin
 from tests.browser.reliability_helpers import HostSite
 
 pytestmark = pytest.mark.browser
@@ -44,6 +45,17 @@ CONFIG = {
     ],
     "interactions": {"p": {"type": "panel", "title": "Hello"}},
 }
+
+
+@pytest.fixture(scope="module")
+def site_server(site_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> SiteServer:
+    """Each test's site folder under one server (conftest.one_origin)."""
+    return one_origin(site_server, tmp_path_factory.mktemp("trace-sites"))
+
+
+@pytest.fixture
+def page(kept_page: Page) -> Page:
+    return kept_page
 
 
 def _open(page: Page, site_server: Callable[..., str], tmp_path: Path, attrs: str = "") -> None:
