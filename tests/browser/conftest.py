@@ -262,6 +262,23 @@ def one_origin(site_server: SiteServer, root: Path) -> SiteServer:
     return mount
 
 
+def kept_site_fixtures(folder: str) -> tuple[Any, Any]:
+    """`site_server` and `page` for a module whose tests each write a site folder:
+    `site_server, page = kept_site_fixtures("name")` at the module's top level. The folders
+    share one origin (`one_origin`) and each test's page is a new visitor in the module's
+    kept context (`kept_page`), so the engine boots warm."""
+
+    @pytest.fixture(scope="module", name="site_server")
+    def shared_site_server(site_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> SiteServer:
+        return one_origin(site_server, tmp_path_factory.mktemp(folder))
+
+    @pytest.fixture(name="page")
+    def kept_visitor_page(kept_page: Page) -> Page:
+        return kept_page
+
+    return shared_site_server, kept_visitor_page
+
+
 @pytest.fixture
 def demo_factory(
     new_context: Callable[..., BrowserContext], kept_contexts: KeptContexts, demo_url: str

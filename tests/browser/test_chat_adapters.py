@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PAGES, SiteServer, one_origin
+from tests.browser.conftest import PAGES, SiteServer, kept_site_fixtures
 
 ROUTING = {
     "intercom": {"attributes": {"team": "sales"}},
@@ -64,15 +64,8 @@ VENDORS: dict[str, tuple[list[list[Any]], list[Any], list[Any] | None]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def site_server(site_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> SiteServer:
-    """Each test's site folder under one server (conftest.one_origin)."""
-    return one_origin(site_server, tmp_path_factory.mktemp("chat-sites"))
-
-
-@pytest.fixture
-def page(kept_page: Page) -> Page:
-    return kept_page
+# Each test's site folder under one server, each page a new visitor in a kept context.
+site_server, page = kept_site_fixtures("chat-sites")
 
 
 def site(tmp_path: Path, provider: str, stand_in: bool = True, config: dict[str, Any] = CONFIG, tag: bool = True) -> Path:

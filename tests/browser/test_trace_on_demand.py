@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import SiteServer, one_origin
+from tests.browser.conftest import kept_site_fixtures
 from tests.browser.reliability_helpers import HostSite
 
 pytestmark = pytest.mark.browser
@@ -47,15 +47,8 @@ CONFIG = {
 }
 
 
-@pytest.fixture(scope="module")
-def site_server(site_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> SiteServer:
-    """Each test's site folder under one server (conftest.one_origin)."""
-    return one_origin(site_server, tmp_path_factory.mktemp("trace-sites"))
-
-
-@pytest.fixture
-def page(kept_page: Page) -> Page:
-    return kept_page
+# Each test's site folder under one server, each page a new visitor in a kept context.
+site_server, page = kept_site_fixtures("trace-sites")
 
 
 def _open(page: Page, site_server: Callable[..., str], tmp_path: Path, attrs: str = "") -> None:
