@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PAGES, SiteServer, kept_site_fixtures
+from tests.browser.conftest import PAGES, SiteServer
+from tests.browser.kept import kept_site_fixtures
 
 ROUTING = {
     "intercom": {"attributes": {"team": "sales"}},

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import KeptContexts
 from tests.browser.demo_helpers import WEDNESDAY_10, WEDNESDAY_20
+from tests.browser.kept import KeptContexts
 
 WRITE = """async () => {
   localStorage.setItem("visitor", "seen");

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import kept_site_fixtures
+from tests.browser.kept import kept_site_fixtures
 from tests.browser.reliability_helpers import HostSite
 
 pytestmark = pytest.mark.browser
