@@ -287,13 +287,23 @@
   }
   // Leaving the page with facts the engine has not applied (a push just before a link, a
   // chat started as the page unloads): keep them for this tab's next page, which replays them.
-  // Before web/lifecycle.js arrived (a page left within milliseconds), only the queue.
+  // Before web/lifecycle.js arrived (a page left within milliseconds of `load`): this page as
+  // it was left (`left`) and the queue, after the journal an earlier page left and this one
+  // had not read yet (`earlier`); web/lifecycle.js's `replayed` makes facts of them.
   /** @param {boolean} [drop] */
   function journal(drop) {
-    var facts = drop ? [] : !lc ? queue : lc.journal({m: m, inflight: inflight && sent ? sent.facts : [], carried: carried, queue: queue,
-      page: lc.pageFact({url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false, now: Date.now()})});
+    var saved = null, now = Date.now();
+    if (!drop && !lc) {
+      var earlier = null;
+      try { earlier = JSON.parse(/** @type {string} */ (sessionStorage.getItem(PENDING))); } catch (e) { /* none */ }
+      saved = {savedAt: now, earlier: earlier, left: {url: location.href, title: D.title, referrer: D.referrer, now: now}, facts: queue};
+    } else if (!drop && lc) {
+      var facts = lc.journal({m: m, inflight: inflight && sent ? sent.facts : [], carried: carried, queue: queue,
+        page: lc.pageFact({url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false, now: now})});
+      if (facts.length) saved = {savedAt: now, facts: facts};
+    }
     try {
-      if (facts.length && consent) sessionStorage.setItem(PENDING, JSON.stringify({savedAt: Date.now(), facts: facts}));
+      if (saved && consent) sessionStorage.setItem(PENDING, JSON.stringify(saved));
       else sessionStorage.removeItem(PENDING);
     } catch (e) { /* nothing kept */ }
   }

@@ -109,6 +109,7 @@ export function pageFact({url, title, referrer, cause, reload, now, languages}) 
 
 const KEPT = new Set(["push", "action", "page"]);
 export const JOURNAL_MS = 18e5;  // older than this (30 min, the engine's idle session) is dropped
+const EARLIER_PAGES = 10;  // a chain of pages each left before this module arrived: followed this deep
 
 /**
  * What to keep at `pagehide`: the facts in flight and the queue; before a worker got its
@@ -126,12 +127,21 @@ export function journal({m, inflight, carried, page, queue}) {
 }
 
 /**
- * The journal as the next page reads it: its facts when it is recent, else none.
- * @param {any} saved the parsed `{savedAt, facts}` @param {number} now @returns {Fact[]}
+ * The journal as the next page reads it: its facts when it is recent, else none. A page
+ * left before this module arrived wrote, instead of its page fact, `left` (`{url, title,
+ * referrer, now}`) and the journal it had not read yet as `earlier` (replayed first; a chain
+ * of such pages is followed EARLIER_PAGES deep).
+ * @param {any} saved the parsed `{savedAt, facts, left?, earlier?}` @param {number} now
+ * @returns {Fact[]}
  */
-export function replayed(saved, now) {
+export function replayed(saved, now, depth = 0) {
   if (!saved || !Array.isArray(saved.facts) || !(now - saved.savedAt < JOURNAL_MS)) return [];
-  return saved.facts.filter((/** @type {any} */ f) => f && typeof f.type === "string" && KEPT.has(f.type));
+  const earlier = depth < EARLIER_PAGES ? replayed(saved.earlier, now, depth + 1) : [];
+  const left = saved.left && typeof saved.left.url === "string" && typeof saved.left.now === "number"
+    ? [pageFact({url: saved.left.url, title: String(saved.left.title ?? ""), referrer: String(saved.left.referrer ?? ""),
+      cause: "load", reload: false, now: saved.left.now})]
+    : [];
+  return earlier.concat(left, saved.facts.filter((/** @type {any} */ f) => f && typeof f.type === "string" && KEPT.has(f.type)));
 }
 
 // ---- crash replay ----

@@ -258,6 +258,13 @@ CASES: tuple[Case, ...] = (
         REL,
     ),
     _c(
+        "state:push-then-leave:early",
+        "state",
+        "the same, the page left before the loader's journal module (`web/lifecycle.js`) arrived",
+        "the next page's engine has the cart and the left page in its history",
+        REL,
+    ),
+    _c(
         "inject:panel",
         "injection",
         "panel `title`, `text` and button labels holding `<img src=x onerror=...>`, `<script>`, `</style>`",

@@ -681,14 +681,23 @@ def test_reload_in_the_middle_of_a_chat_loses_and_duplicates_nothing(
     )
 
 
+@pytest.mark.parametrize("early", [False, True], ids=["after-boot-began", "before-the-journals-module"])
 def test_a_push_just_before_leaving_reaches_the_next_page(
-    hosts: Callable[..., Host], site: HostSite
+    hosts: Callable[..., Host], site: HostSite, early: bool
 ) -> None:
-    RECORDER.attempt("state:push-then-leave")
+    RECORDER.attempt("state:push-then-leave" + (":early" if early else ""))
     site.page("leave", BASIC)
     site.page("arrive", BASIC)
     host = hosts()
+    held: list[Route] = []
+    if early:  # the first page's web/lifecycle.js never arrives: the page is left before it
+        host.page.route("**/web/lifecycle.js", lambda route: route.continue_() if held else held.append(route))
     host.goto("leave.html")
+    for _ in range(200 if early else 0):  # the loader has asked for it (after `load`)
+        if held:
+            break
+        host.page.wait_for_timeout(25)
+    assert len(held) == int(early)
     booted = host.page.evaluate("window.__rx.events.some(e => e.name === 'ready')")
     host.page.evaluate(
         "() => { engage.push({type: 'cart', total: 42, currency: 'EUR', products: []});"
@@ -703,7 +712,7 @@ def test_a_push_just_before_leaving_reaches_the_next_page(
     assert host.page.evaluate("sessionStorage.getItem('engage:pending')") is None
     assert host.errors() == []
     RECORDER.record(
-        "state:push-then-leave",
+        "state:push-then-leave" + (":early" if early else ""),
         f"the next page's session has the cart (total 42) and history [leave.html, arrive.html] "
         f"(engine {'running' if booted else 'not yet started'} when the page was left); no error; 0 page errors",
     )

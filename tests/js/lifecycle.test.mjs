@@ -99,6 +99,22 @@ test("the next page replays a recent journal's push, action and page facts only"
   assert.deepEqual(replayed({savedAt: 1, facts: "no"}, 1), []);
 });
 
+test("a page left before the journal's module arrived: the unread earlier journal, that page, its queue", () => {
+  const earlier = {savedAt: 1000, facts: [{type: "push", now: 900}]};
+  const left = {url: "https://shop.test/leave", title: "Leave", referrer: "", now: 1500};
+  const saved = {savedAt: 1500, earlier, left, facts: [{type: "push", now: 1400}, {type: "tick", now: 1400}]};
+  assert.deepEqual(replayed(saved, 2000), [
+    {type: "push", now: 900},
+    pageFact({url: left.url, title: "Leave", referrer: "", cause: "load", reload: false, now: 1500}),
+    {type: "push", now: 1400},
+  ]);
+  assert.deepEqual(replayed({...saved, earlier: {...earlier, savedAt: 2000 - 18e5}}, 2000).length, 2, "an old earlier journal is dropped");
+  assert.deepEqual(replayed({...saved, left: {url: 3, now: 1}}, 2000).length, 2, "a malformed page is dropped");
+  let chain = {savedAt: 1500, facts: [{type: "push", now: 0}]};
+  for (let i = 1; i < 15; i++) chain = {savedAt: 1500, earlier: chain, facts: [{type: "push", now: i}]};
+  assert.equal(replayed(chain, 2000).length, 11, "ten earlier pages at most, and this one");
+});
+
 test("crash replay: what the dead worker had not answered, then the page again as a reload and a tick", () => {
   const inflight = [{type: "page", now: 1}, {type: "push", now: 2, data: {}}, {type: "tick", now: 2}];
   const queue = [{type: "exitIntent", now: 3}];
