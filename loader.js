@@ -297,7 +297,7 @@
       var earlier = null;
       try { earlier = JSON.parse(/** @type {string} */ (sessionStorage.getItem(PENDING))); } catch (e) { /* none */ }
       saved = {savedAt: now, earlier: earlier, left: {url: location.href, title: D.title, referrer: D.referrer, now: now}, facts: queue};
-    } else if (!drop && lc) {
+    } else if (!drop) {
       var facts = lc.journal({m: m, inflight: inflight && sent ? sent.facts : [], carried: carried, queue: queue,
         page: lc.pageFact({url: location.href, title: D.title, referrer: D.referrer, cause: "load", reload: false, now: now})});
       if (facts.length) saved = {savedAt: now, facts: facts};

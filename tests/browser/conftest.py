@@ -27,8 +27,8 @@ from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from engine.tools.build import build
 from engine.tools.chat_endpoint import ChatEndpoint
 from engine.tools.serve import StaticServer, start_server
-from tests.browser.demo_helpers import DEMO, WEDNESDAY_10, Demo, install_clock
-from tests.browser.kept import KeptContexts, SiteServer
+from tests.browser.demo_helpers import DEMO, WEDNESDAY_10, Demo
+from tests.browser.kept import KeptContexts, SiteServer, prepare
 from tests.browser.reliability_helpers import RECORDER
 
 PAGES = Path(__file__).parent / "pages"
@@ -197,9 +197,7 @@ def demo_factory(
         key = json.dumps({"base": base, "init": init, "options": options}, sort_keys=True, default=str)
         if key in taken:
             context = new_context(**options)
-            if init:
-                context.add_init_script(init)
-            install_clock(context, at)
+            prepare(context, init, at)
         else:
             context = kept_contexts.take(key, options, init, at)
             taken.append(key)

@@ -51,10 +51,7 @@ class KeptContexts:
                 page.on("framenavigated", lambda frame: origins.add(_origin(frame.url)))
 
             context.on("page", watch)
-            if init:
-                context.add_init_script(init)
-            if at is not None:
-                install_clock(context, at)
+            prepare(context, init, at)
             self._kept[key] = (context, origins)
             return context
         context, origins = self._kept[key]
@@ -79,6 +76,16 @@ class KeptContexts:
     def close(self) -> None:
         for context, _ in self._kept.values():
             context.close()
+
+
+def prepare(context: BrowserContext, init: str | None, at: datetime.datetime | None) -> None:
+    """A new context as the tests use it: the test's init script, then
+    demo_helpers.install_clock (the event recorder and a clock paused at `at`) unless `at`
+    is None (real time, no recorder)."""
+    if init:
+        context.add_init_script(init)
+    if at is not None:
+        install_clock(context, at)
 
 
 def _origin(url: str) -> str:
@@ -117,5 +124,3 @@ def kept_site_fixtures(folder: str) -> tuple[Any, Any]:
         return kept_page
 
     return shared_site_server, kept_visitor_page
-
-
