@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from tests.browser.demo_helpers import install_clock
 
@@ -124,3 +124,27 @@ def kept_site_fixtures(folder: str) -> tuple[Any, Any]:
         return kept_page
 
     return shared_site_server, kept_visitor_page
+
+
+def module_browser_fixtures(executable: Path | None, args: list[str]) -> tuple[Any, Any]:
+    """`browser` and `kept_contexts` for a module that needs a Chromium other than the
+    session's: `browser, kept_contexts = module_browser_fixtures(CHROMIUM, ARGS)` at the
+    module's top level (`executable` None: the session's executable, with other `args`).
+    The module's `page`, `kept_page` and demo contexts then come from that browser."""
+
+    @pytest.fixture(scope="module", name="browser")
+    def module_browser(playwright: Playwright, browser_type_launch_args: dict[str, Any]) -> Any:
+        options = {**browser_type_launch_args, "args": args}
+        if executable is not None:
+            options["executable_path"] = str(executable)
+        launched = playwright.chromium.launch(**options)
+        yield launched
+        launched.close()
+
+    @pytest.fixture(scope="module", name="kept_contexts")
+    def module_kept_contexts(browser: Browser, browser_context_args: dict[str, Any]) -> Any:
+        kept = KeptContexts(browser, browser_context_args)
+        yield kept
+        kept.close()
+
+    return module_browser, module_kept_contexts

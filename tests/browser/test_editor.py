@@ -1,6 +1,6 @@
 """The rule editor (`python -m engine edit`, editor/) in Chromium.
 
-Each test serves the editor for a file in a temp folder with `start_edit_server`, the
+One editor server (`start_edit_server`) serves each test's file in a temp folder in turn, the
 engine folder being the session's build (the simulation and live validation run it under
 PyScript in the editor's hidden engine frame). Puzzel's Fig 1 rule and Fig 2 outcome are
 built from an empty file twice, once with the mouse and once from the keyboard alone,
@@ -23,12 +23,13 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Locator, Page, Playwright, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bench.chromium import CHROMIUM_ARGS
 from engine.__main__ import main as engine_cli
 from engine.tools.edit import EditServer, start_edit_server
 from engine.tools.serve import CSP_HEADERS, CSP_PATH_HEADERS, start_server
+from tests.browser.kept import module_browser_fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -60,21 +61,32 @@ TWO_RULES = {
 }  # fmt: skip
 
 
+# Chromium with V8's optimising WebAssembly tier, which the other browser tests leave out
+# (conftest.BASELINE_WASM_ONLY): the editor runs Python on every keystroke (validation,
+# simulation), and without that tier its tests take a third longer.
+browser, kept_contexts = module_browser_fixtures(None, CHROMIUM_ARGS)
+
+
 @pytest.fixture(scope="module")
-def browser(playwright: Playwright, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
-    """Chromium with V8's optimising WebAssembly tier, which the other browser tests leave
-    out (conftest.BASELINE_WASM_ONLY): the editor runs Python on every keystroke (validation,
-    simulation), and without that tier its tests take a third longer."""
-    launched = playwright.chromium.launch(**{**browser_type_launch_args, "args": CHROMIUM_ARGS})
-    yield launched
-    launched.close()
+def edit_server(engage_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditServer]:
+    """One editor server for the module, pointed at each test's file in turn (open_editor):
+    its URLs, token included, stay the same, so the kept context's HTTP cache serves
+    PyScript, Pyodide and the engine wheels to every test after the first."""
+    server = start_edit_server(tmp_path_factory.mktemp("editor") / "rules.json", engine_dir=engage_build)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def open_editor(page: Page, engage_build: Path, tmp_path: Path) -> Iterator[Any]:
+def page(kept_page: Page) -> Page:
+    """A new visitor (storage forgotten) in the module's kept context."""
+    return kept_page
+
+
+@pytest.fixture
+def open_editor(page: Page, edit_server: EditServer, engage_build: Path, tmp_path: Path) -> Iterator[Any]:
     # live checks run in Pyodide on a shared, busy machine: give each step more time
     expect.set_options(timeout=20_000)
-    servers: list[EditServer] = []
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -83,16 +95,17 @@ def open_editor(page: Page, engage_build: Path, tmp_path: Path) -> Iterator[Any]
         path = tmp_path / name
         if text is not None:
             path.write_text(text, encoding="utf-8")
-        server = start_edit_server(path, engine_dir=engage_build if engine else None)
-        servers.append(server)
-        page.goto(server.url)
+        session = edit_server.session
+        with session.lock:
+            session.path = path.resolve()
+            session.engine_dir = engage_build if engine else None
+            session.engine_state = "ready" if engine else "failed: no engine folder given"
+        page.goto(edit_server.url)
         expect(page.locator("#file-name")).to_have_text(name)
         return path
 
     yield start
     expect.set_options(timeout=5_000)
-    for server in servers:
-        server.stop()
     assert not [p for p in problems if "engine.html" not in p or "Content Security Policy" in p], problems
 
 

@@ -6,6 +6,8 @@ a cookie banner or the site's own chat launcher on it. The engine shows a bottom
 panel on load. At 1280x800 and 390x844 the panel's box (or its launcher's) must overlap
 none of them, sit where the rule in docs/embedding.md says, and the page must record no
 layout shift. The pure functions of web/placement.js are tested through the same module.
+Layout shifts are measured in the browser visitors get (Chromium, not the headless shell
+the other modules run on, which reports the shifts of a window resize).
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import SiteServer
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import BASELINE_WASM_ONLY, SiteServer
+from tests.browser.kept import module_browser_fixtures
 
 BOOT_MS = 60_000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+
+browser, kept_contexts = module_browser_fixtures(CHROMIUM, CHROMIUM_ARGS + BASELINE_WASM_ONLY)
 
 # The dock placed, its box and the boxes of everything the page marks data-test-avoid.
 STATE = """() => {
