@@ -172,7 +172,7 @@ CASES: tuple[Case, ...] = (
         "stall:boot",
         "fault",
         "a `matches` pattern the analyser misses, `(a|aa)+$`, on a URL ending in 50 `a`s and `!`: "
-        'the first evaluation never ends (`data-answer-timeout="5"`)',
+        'the first evaluation never ends (`data-answer-timeout="2"`)',
         "the worker is terminated and restarted in probe mode, which names the rule; one engage:error "
         "naming it; the engine restarts without it and the other rule's panel shows; one live worker; "
         + PAGE_WORKS,

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bench.chromium import CHROMIUM_ARGS
 from engine.__main__ import main as engine_cli
 from engine.tools.chat_endpoint import ChatEndpoint
 from engine.tools.serve import (
@@ -33,6 +34,7 @@ from engine.tools.serve import (
     build_demo,
     start_server,
 )
+from tests.browser.kept import KeptContexts, module_browser_fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -153,14 +155,20 @@ class Playground:
         assert not self.foreign, f"requests left the site: {self.foreign}"
 
 
+# The playground runs Python on every change: Chromium with V8's optimising WebAssembly
+# tier (as the editor's tests), and one context kept across the tests (a new visitor each
+# time, PyScript and Pyodide from the HTTP cache).
+browser, kept_contexts = module_browser_fixtures(None, CHROMIUM_ARGS)
+
+
 @pytest.fixture
-def playground(browser: Browser, playground_url: str) -> Iterator[Playground]:
-    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+def playground(kept_contexts: KeptContexts, playground_url: str) -> Iterator[Playground]:
+    context = kept_contexts.take("playground", {"viewport": {"width": 1500, "height": 1100}, "accept_downloads": True}, None, None)
     base = playground_url.rsplit("/", 1)[0] + "/"
     tool = Playground(context.new_page(), base)
     yield tool
     tool.check()
-    context.close()
+    kept_contexts.release("playground")
 
 
 def test_type_a_rule_move_the_time_and_the_trace_flips(

@@ -51,7 +51,7 @@ BASIC = {"version": 1, "rules": [url_rule("Hello", "hello")], "interactions": {"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> HostSite:
     s = HostSite(tmp_path_factory.mktemp("stall-hostile") / "site")
-    s.page("stall", STALL, attrs='data-answer-timeout="5"')
+    s.page("stall", STALL, attrs='data-answer-timeout="2"')
     s.page("bad-selector", BAD_SELECTOR)
     s.page("five", json.loads(FIVE.read_text()))
     return s
@@ -75,7 +75,7 @@ def test_an_evaluation_that_stalls_at_boot_names_its_rule_and_the_engine_goes_on
     host.goto("stall.html?q=" + "a" * 50 + "!")
     shown = host.wait_event("show", timeout=2 * BOOT_S, interaction="p-fine")
     assert shown["rule"] == "Fine"
-    message = host.one_error('rule "Backtracks" did not finish within 5 s', "restarts without it")
+    message = host.one_error('rule "Backtracks" did not finish within 2 s', "restarts without it")
     error = host.errors()[0]
     assert error["path"] == "rules[0]", error
     assert [e for e in host.events("show") if e["interaction"] == "p-never"] == []
@@ -102,7 +102,7 @@ def test_an_evaluation_that_stalls_after_boot_names_its_rule_and_the_panel_stays
     host.page.evaluate("(u) => history.pushState({}, '', u)", "stall.html?q=" + "a" * 50 + "!")
     error = host.wait_error(timeout=2 * BOOT_S)
     message = error["message"]
-    assert message.startswith('rule "Backtracks" did not finish within 5 s'), message
+    assert message.startswith('rule "Backtracks" did not finish within 2 s'), message
     assert error["path"] == "rules[0]", error
     host.wait("engage.evaluate().then((t) => t && t.rules.length === 1)", BOOT_S)
     host.one_error("restarts without it")
