@@ -45,6 +45,7 @@ from engine.tools.serve import (
     EDITOR_FRAME_CSP,
     EDITOR_FRAMES,
     PLAYGROUND_CSP,
+    STOP_POLL_S,
     StaticServer,
     _Handler,
     _Server,
@@ -371,7 +372,8 @@ def start_edit_server(path: Path, *, port: int = 0, history: int = DEFAULT_HISTO
     session = EditSession(Path(path).resolve(), history=history, engine_dir=engine_dir,
                           engine_state="ready" if engine_dir is not None else "failed: no engine folder given")
     server = make_edit_server(session, port)
-    thread = threading.Thread(target=server.serve_forever, name="engine edit", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="engine edit", daemon=True,
+                              kwargs={"poll_interval": STOP_POLL_S})
     thread.start()
     return EditServer(session, server, thread)
 

@@ -72,6 +72,9 @@ CSP_PATH_HEADERS.update({
 IMMUTABLE_PREFIXES = (f"{ENGAGE_PREFIX}/pyodide/", f"{ENGAGE_PREFIX}/wheels/")
 COLLECT_PATH = f"{ENGAGE_PREFIX}/collect"  # where a collector (`collect=`) answers
 CHAT_PATH = f"{ENGAGE_PREFIX}/chat"  # where the reference chat endpoint (`chat=`) answers
+# how often a server running in a thread checks whether stop() was called: serve_forever's
+# default, half a second, was the longest part of most tests that start one
+STOP_POLL_S = 0.05
 
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -327,7 +330,8 @@ def start_server(
         site_dir, engage_dir, host, port, headers=headers, path_headers=path_headers,
         immutable=immutable, collect=collect, chat=chat,
     )  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True,
+                              kwargs={"poll_interval": STOP_POLL_S})
     thread.start()
     return StaticServer(server, thread)
 

@@ -6,7 +6,9 @@ Memory is read the way bench/run.py's memory row reads it: the worker's WebAssem
 through a copy of the build whose loader starts the worker with `?bench`. After a warm-up
 of five simulated minutes, neither may grow over the remaining 55; no engage:error, and the
 decisions at the end are the right ones. Marked `soak` (`-m "not soak"` leaves it out);
-the full suite runs it.
+the full suite runs it among the parallel browser tests: it measures memory, not time (its
+wall-time bound only catches a runaway), in the browser visitors get (Chromium, with V8's
+optimising WebAssembly tier), whichever browser the other tests of its worker run on.
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.kept import module_browser_fixtures
 from tests.browser.reliability_helpers import INIT, RECORDER, Host, HostSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.soak]
+
+browser, kept_contexts = module_browser_fixtures(CHROMIUM, CHROMIUM_ARGS)
 
 START = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
 NAVIGATIONS = 10_000
@@ -88,7 +94,6 @@ def bench_build(engage_build: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return out
 
 
-@pytest.mark.quiet
 def test_an_hour_of_spa_navigation_keeps_memory_flat_and_decisions_right(
     new_context: Callable[..., BrowserContext], site_server: Callable[..., str], bench_build: Path,
     tmp_path: Path,
@@ -137,12 +142,13 @@ def test_an_hour_of_spa_navigation_keeps_memory_flat_and_decisions_right(
     host.wait_event("show", interaction="p-even", timeout=10)
     shown_even = sum(1 for e in host.events("show") if e["interaction"] == "p-even")
     host.check_page_works(navigate=False)
-    assert wall < 120, f"the soak took {wall:.0f} s of wall time"  # about 35 s on a 2-core machine
+    # about 35 s alone on a 2-core machine, about 60 beside two other test workers
+    assert wall < 150, f"the soak took {wall:.0f} s of wall time"
     RECORDER.record(
         "soak:spa-hour",
         f"{NAVIGATIONS:,} pushState navigations, 3,600 ticks, 1,000 rules: WebAssembly heap unchanged after the "
         "warm-up, Python objects within 2 %; no engage:error; the custom rule shown after 30 min, the even-page "
-        f"panel not shown on /spa/9999 and shown on /spa/10000 ({shown_even} time(s) then); wall time under 120 s; "
+        f"panel not shown on /spa/9999 and shown on /spa/10000 ({shown_even} time(s) then); wall time under 150 s; "
         "page works; 0 page errors",
     )
     print(f"soak: heap {heap_before} -> {heap_after}, objects {objects_before} -> {objects_after}, {wall:.0f} s")
