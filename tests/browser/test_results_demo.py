@@ -44,8 +44,21 @@ RECORD = """
   }
   const posts = [];
   Object.defineProperty(window, "__collectPosts", {value: posts});
+  // answers: one entry per collector answer the loader has read. It is pushed as the loader's
+  // r.json() settles, so the loader's own handling of the answer (a retry's timer) runs in
+  // the same microtask checkpoint, before a test can look.
+  const answers = [];
+  Object.defineProperty(window, "__collectAnswers", {value: answers});
   const f = window.fetch;
-  window.fetch = (url, init) => { if (String(url).endsWith("/engage/collect")) posts.push(init.body); return f(url, init); };
+  window.fetch = (url, init) => {
+    if (!String(url).endsWith("/engage/collect")) return f(url, init);
+    posts.push(init.body);
+    return f(url, init).then((r) => {
+      const json = r.json.bind(r);
+      r.json = () => json().finally(() => answers.push(r.status));
+      return r;
+    });
+  };
 })();
 """
 
@@ -233,7 +246,9 @@ def test_failed_sends_are_kept_in_the_journal_and_sent_once_from_the_next_page(
     journal = json.loads(demo.page.evaluate("localStorage.getItem('engage:collect')"))
     kept = {e["id"]: e["event"] for e in journal["events"]}
     assert sorted(kept.values()) == ["engage_control", "engage_conversion"]
-    demo.advance(5)  # the retry, 5 s later, is refused as well
+    # the retry is timed from the refusal, which arrives in real time
+    demo.page.wait_for_function("window.__collectAnswers.length > 0")
+    demo.advance(5)  # the retry, 5 s after the refusal, is refused as well
     demo.page.wait_for_function("window.__collectPosts.length > 1")
     # Leaving the page: the beacon is refused too.
     demo.page.goto(demo.base + "api/queues/sales.json")
