@@ -45,10 +45,10 @@ from engine.tools.serve import (
     EDITOR_FRAME_CSP,
     EDITOR_FRAMES,
     PLAYGROUND_CSP,
-    STOP_POLL_S,
     StaticServer,
     _Handler,
     _Server,
+    serve_in_thread,
 )
 
 EDITOR_DIR = REPO / "editor"
@@ -372,10 +372,7 @@ def start_edit_server(path: Path, *, port: int = 0, history: int = DEFAULT_HISTO
     session = EditSession(Path(path).resolve(), history=history, engine_dir=engine_dir,
                           engine_state="ready" if engine_dir is not None else "failed: no engine folder given")
     server = make_edit_server(session, port)
-    thread = threading.Thread(target=server.serve_forever, name="engine edit", daemon=True,
-                              kwargs={"poll_interval": STOP_POLL_S})
-    thread.start()
-    return EditServer(session, server, thread)
+    return EditServer(session, server, serve_in_thread(server, "engine edit"))
 
 
 def pyscript_config(interpreter: str) -> dict[str, Any]:

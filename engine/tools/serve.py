@@ -74,7 +74,7 @@ COLLECT_PATH = f"{ENGAGE_PREFIX}/collect"  # where a collector (`collect=`) answ
 CHAT_PATH = f"{ENGAGE_PREFIX}/chat"  # where the reference chat endpoint (`chat=`) answers
 # how often a server running in a thread checks whether stop() was called: serve_forever's
 # default, half a second, was the longest part of most tests that start one
-STOP_POLL_S = 0.05
+_STOP_POLL_S = 0.05
 
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -252,6 +252,14 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def serve_in_thread(server: ThreadingHTTPServer, name: str) -> threading.Thread:
+    """Run `server` from a started daemon thread that notices `shutdown()` within 50 ms."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True,
+                              kwargs={"poll_interval": _STOP_POLL_S})
+    thread.start()
+    return thread
+
+
 class StaticServer:
     """A running server; `url` ends with "/". Stop it with `stop()` or a `with` block."""
 
@@ -330,10 +338,7 @@ def start_server(
         site_dir, engage_dir, host, port, headers=headers, path_headers=path_headers,
         immutable=immutable, collect=collect, chat=chat,
     )  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, name=f"serve {site_dir}", daemon=True,
-                              kwargs={"poll_interval": STOP_POLL_S})
-    thread.start()
-    return StaticServer(server, thread)
+    return StaticServer(server, serve_in_thread(server, f"serve {site_dir}"))
 
 
 def serve(
