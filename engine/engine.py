@@ -138,6 +138,10 @@ class Engine:
         self._waiting: list[Decision] = []
         self._changed: set[str] = set()
         self._next_flip: int | None = None
+        # the watch as last built: it changes only when the next flip moves, and the bridge
+        # sends it only when it changed, so the same object answers every message until then
+        self._watch = Watch(config.selectors, config.custom_paths, None, config.status_urls, config.needs_device,
+                            tuple(config.queues))
         # rule index -> the earliest now at which one of its time conditions can flip
         self._flips: dict[int, int] = {}
         self._reported: set[str] = set()
@@ -198,8 +202,10 @@ class Engine:
 
     @property
     def watch(self) -> Watch:
-        return Watch(self.config.selectors, self.config.custom_paths, self._next_flip, self.config.status_urls, self.config.needs_device,
-                     tuple(self.config.queues))
+        """What the loader must gather; the same object until it changes."""
+        if self._watch.next_tick_at != self._next_flip:
+            self._watch = dataclasses.replace(self._watch, next_tick_at=self._next_flip)
+        return self._watch
 
     @property
     def now(self) -> int:
