@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.conditions.base import CustomResult, SelectorResult
-from engine.validation import non_finite
+from engine.validation import all_finite, non_finite
 
 PAGE_CAUSES = ("load", "hashchange", "pushState", "replaceState", "popstate")
 # What any text operator (and so any regex) sees is bounded (docs/semantics.md, "Size
@@ -295,7 +295,7 @@ def decode(obj: object) -> Fact | FactError:
         return FactError("fact", None, f"expected an object, got {type(obj).__name__}")
     name = obj.get("type") if isinstance(obj.get("type"), str) else "fact"
     # Python's json reads NaN, Infinity and 1e999; none of them is a time, a count or a price.
-    bad = next(non_finite(obj), None)
+    bad = None if all_finite(obj) else next(non_finite(obj), None)
     if bad is not None:
         return FactError(str(name), bad, "is not a finite number (NaN or Infinity); send a finite number")
     try:

@@ -19,7 +19,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -135,6 +135,20 @@ def non_finite(value: object, path: str = "") -> Iterator[str]:
 
 
 _HOLDERS = (float, dict, list, tuple)
+
+
+def all_finite(value: object) -> bool:
+    """Whether ``value`` holds no NaN or infinity: ``non_finite`` without building the paths,
+    for what is checked on every message (facts) and is almost always clean."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        items: Iterable[object] = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return True
+    return all(all_finite(item) for item in items if isinstance(item, _HOLDERS))
 
 
 @cache
