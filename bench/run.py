@@ -275,7 +275,8 @@ def make_fixtures(work: Path, settings: Settings) -> Fixtures:
     (site / "bench").mkdir(parents=True)
     for name in ("eval.html", "bare.html"):
         shutil.copy2(BENCH / "pages" / name, site / name)
-    shutil.copy2(BENCH / "pages" / "eval.js", site / "bench" / "eval.js")
+    for name in ("eval.js", "echo-worker.js"):
+        shutil.copy2(BENCH / "pages" / name, site / "bench" / name)
     bundle_baselines(ensure_bench_packages(), site / "bench" / "baselines.js")
     npm = site / "npm" / "pyodide"
     npm.mkdir(parents=True)
@@ -548,7 +549,8 @@ def measure_evaluation(bench: Bench, table: Table) -> None:
                                "navigations": s.navigations}],
                 ))  # fmt: skip
                 baselines = page.evaluate("([c, o]) => window.bench.baselines(c, o)", [config, {"samples": 30}])
-                runs.append({"engine": engine, "core": core, "baselines": baselines})
+                echo = page.evaluate("(o) => window.bench.echo(o)", {"iterations": s.iterations})
+                runs.append({"engine": engine, "core": core, "baselines": baselines, "echo": echo})
         raw[count] = runs
 
         def p(values: list[float], q: float) -> float:
@@ -597,6 +599,14 @@ def measure_evaluation(bench: Bench, table: Table) -> None:
                 table.add(f"evaluation {count} rules", f"{label}: {layer} p50 / p95",
                           f"{fmt(p50, 'us', 1)} / {fmt(p95, 'us', 1)}", baseline, ratio, goal, verdict(ok),
                           ratio_median=ratio_median)  # fmt: skip
+        # The floor of the end-to-end rows: the same messages to a worker without the engine.
+        # Where it is above a goal's baseline, no engine in a worker meets that goal.
+        for key, label in (("empty", "empty message"), ("all", "navigation's page fact")):
+            floor = [p(r["echo"][key], 0.5) for r in runs]
+            ratios = [a / b for a, b in zip(floor, gb, strict=True)]
+            table.add(f"evaluation {count} rules", f"floor: the {label} to a worker without the engine and back (postMessage both ways) p50",
+                      fmt(floor, "us", 1), f"GrowthBook {fmt(gb, 'us', 1)}", fmt(ratios, "", 2),
+                      ratio_median=statistics.median(ratios))  # fmt: skip
         for name, values in (("hand-written JS loop", loop), ("GrowthBook evalCondition", gb), ("json-rules-engine 7.3.1", jre)):
             table.add(f"evaluation {count} rules", f"baseline: {name}, full pass (p50 of samples)", fmt(values, "us", 1))
     table.raw["evaluation"] = raw

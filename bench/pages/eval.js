@@ -2,6 +2,7 @@
 // the same page, on the same rules (bench/rules.py) and facts.
 //
 //   await window.bench.engine(config, {iterations})   -> {idle, oneFact, all: {e2e: [ms], engine: [ms]}}
+//   await window.bench.echo({iterations})             -> {empty, all: [ms]}, a worker without the engine
 //   await window.bench.baselines(config, {samples})   -> {handWritten, growthbook, jre: [ms per evaluation]}
 //
 // The page is served cross-origin isolated, so performance.now() has 5 µs resolution here
@@ -99,6 +100,28 @@ async function engine(config, { iterations = 200, navigations = 50 } = {}) {
   return out;
 }
 
+// The round trip of the same messages to a worker that only echoes them (echo-worker.js):
+// the floor of every end-to-end row, whatever the engine does.
+async function echo({ iterations = 200 } = {}) {
+  const worker = new Worker("/bench/echo-worker.js");
+  const roundTrip = (message) =>
+    new Promise((resolve) => {
+      const sent = performance.now();
+      worker.onmessage = () => resolve(performance.now() - sent);
+      worker.postMessage(message);
+    });
+  const out = { empty: [], all: [] };
+  let now = T0;
+  for (let i = 0; i < iterations; i++) {
+    now += 1;
+    out.empty.push(await roundTrip({ v: 1, kind: "facts", facts: [] }));
+    out.all.push(await roundTrip({ v: 1, kind: "facts", facts: [
+      { type: "page", now, url: `${URL0}?${i}`, title: "bench", referrer: URL0, cause: "pushState", reload: false }] }));
+  }
+  worker.terminate();
+  return out;
+}
+
 // Per-evaluation cost of each baseline: `samples` batches, each long enough to time.
 async function baselines(config, { samples = 40, batchMs = 2 } = {}) {
   const { makeBaselines } = window.benchBaselines;
@@ -131,4 +154,4 @@ async function baselines(config, { samples = 40, batchMs = 2 } = {}) {
   return out;
 }
 
-window.bench = { engine, baselines, isolated: self.crossOriginIsolated };
+window.bench = { engine, echo, baselines, isolated: self.crossOriginIsolated };
