@@ -100,7 +100,8 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None) -> dic
     reply: dict[str, Any] = {
         "kind": "output",
         "decisions": [encode(d) for d in _engine.decisions()],
-        "state": _engine.take_state_change(),
+        # the engine's own objects, not copies: the reply is written before the next message
+        "state": _engine.take_state_change(shared=True),
         "trace": None,
     }
     if asked:

@@ -223,18 +223,19 @@ class Engine:
         """How many evaluations ran (an idle tick is none), so the bridge knows a missed trace."""
         return self._evaluations
 
-    def state(self) -> dict[str, Any]:
-        """The state the loader persists: session and visitor, as plain JSON."""
+    def state(self, *, shared: bool = False) -> dict[str, Any]:
+        """The state the loader persists: session and visitor, as plain JSON. ``shared``: it
+        holds the engine's own lists and dicts, valid until the next fact (serialize it now)."""
         session = self._ensure_session()
         visitor = self._ensure_visitor()
-        return {"session": session.to_json(), "visitor": visitor.to_json()}
+        return {"session": session.to_json(shared=shared), "visitor": visitor.to_json(shared=shared)}
 
-    def take_state_change(self) -> dict[str, Any] | None:
+    def take_state_change(self, *, shared: bool = False) -> dict[str, Any] | None:
         """The state when it changed since the last call, else None (idle ticks write nothing)."""
         if not self._state_dirty:
             return None
         self._state_dirty = False
-        return self.state()
+        return self.state(shared=shared)
 
     # ------------------------------------------------------------- applying facts
 

@@ -61,8 +61,8 @@ class SessionState:
                 changed = True
         return changed
 
-    def to_json(self) -> dict[str, Any]:
-        return {"version": SESSION_VERSION, **_as_json(self)}
+    def to_json(self, *, shared: bool = False) -> dict[str, Any]:
+        return {"version": SESSION_VERSION, **_as_json(self, shared)}
 
 
 @dataclass
@@ -75,16 +75,20 @@ class VisitorState:
     visits: int = 0
     previous_visit_at: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"version": SESSION_VERSION, **_as_json(self)}
+    def to_json(self, *, shared: bool = False) -> dict[str, Any]:
+        return {"version": SESSION_VERSION, **_as_json(self, shared)}
 
 
-def _as_json(state: Any) -> dict[str, Any]:
+def _as_json(state: Any, shared: bool = False) -> dict[str, Any]:
     """``dataclasses.asdict`` for states of plain JSON values, without its deep copies.
 
     The state is sent after every evaluation that changed it (a page view does): asdict's
-    generic recursion was half the cost of a navigation's message at 100 rules.
+    generic recursion was half the cost of a navigation's message at 100 rules. ``shared``:
+    the state's own lists and dicts, not copies, for a caller that serializes them before
+    the state changes again (the bridge, which writes its reply at once).
     """
+    if shared:
+        return {name: getattr(state, name) for name in state.__dataclass_fields__}
     return {name: _copied(getattr(state, name)) for name in state.__dataclass_fields__}
 
 

@@ -148,7 +148,11 @@ def all_finite(value: object) -> bool:
         items = value
     else:
         return True
-    return all(all_finite(item) for item in items if isinstance(item, _HOLDERS))
+    # a loop, not all(<generator>): this runs on every fact, and the generator costs a third more
+    for item in items:  # noqa: SIM110
+        if isinstance(item, _HOLDERS) and not all_finite(item):
+            return False
+    return True
 
 
 @cache

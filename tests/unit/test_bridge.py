@@ -24,15 +24,18 @@ def call(message: dict[str, Any]) -> dict[str, Any]:
 
 
 class Loader:
-    """What loader.js keeps between replies: the last watch and the patched trace."""
+    """What loader.js keeps between replies: the last watch, state and patched trace."""
 
     def __init__(self) -> None:
         self.trace: dict[str, Any] | None = None
         self.watch: Any = None
+        self.state: Any = None
 
     def apply(self, reply: dict[str, Any]) -> None:
         if "watch" in reply:
             self.watch = reply["watch"]
+        if reply["state"] is not None:
+            self.state = reply["state"]
         delta = reply["trace"]
         if delta is None:
             return
@@ -68,6 +71,18 @@ def test_patched_trace_equals_the_whole_trace(case: dict[str, Any], config: Any)
         if engine.trace is not None:
             assert loader.trace == engine.trace.to_json(), f"step {number} ({step.get('note', '')})"
         assert loader.watch == engine.watch.to_json(), f"step {number}: watch"
+
+
+@pytest.mark.parametrize(("case", "config"), RUNNABLE)
+def test_the_state_sent_is_the_engines_state(case: dict[str, Any], config: Any) -> None:
+    # the bridge writes the engine's own lists and dicts, not copies (state(shared=True))
+    loader = started(case, config, trace=False)
+    for number, step in enumerate(case["steps"], 1):
+        loader.apply(call({"kind": "facts", "facts": step["facts"], "trace": False}))
+        engine = _bridge._engine
+        assert engine is not None
+        if loader.state is not None:
+            assert loader.state == json.loads(json.dumps(engine.state())), f"step {number} ({step.get('note', '')})"
 
 
 def test_a_changed_fact_sends_only_the_rules_that_read_it() -> None:
