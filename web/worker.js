@@ -26,7 +26,7 @@ const BENCH = options.has("bench");
 // A boot failure whose message already names what failed; not wrapped again.
 class BootError extends Error {}
 
-/** @typedef {(text: string, probe?: (rule: string) => void) => string} Handle engine._bridge.handle */
+/** @typedef {(text: string, probe?: (rule: string) => void, config?: string) => string} Handle engine._bridge.handle */
 /** @type {unknown[]} messages that came before the engine booted */
 const queued = [];
 /** @type {Handle | null} engine._bridge.handle once booted */
@@ -59,9 +59,10 @@ function relay(data) {
   let reply;
   const started = BENCH ? performance.now() : 0;
   try {
-    const text = typeof data === "string" ? data : JSON.stringify(data);
     const bridge = /** @type {Handle} */ (handle);
-    reply = JSON.parse(data && data.probe ? bridge(text, probe) : bridge(text));
+    const apart = configApart(data);
+    const text = apart ? apart[0] : typeof data === "string" ? data : JSON.stringify(data);
+    reply = JSON.parse(bridge(text, data && data.probe ? probe : undefined, apart ? apart[1] : undefined));
   } catch (error) {
     // engine._bridge.handle turns bad input into error decisions; reaching this means
     // a bug in the engine, and its state can no longer be trusted.
@@ -72,6 +73,15 @@ function relay(data) {
   // The bridge reports what it cannot go on from as a fatal too; stay silent after it.
   if (reply && reply.kind === "fatal") failed = true;
   self.postMessage(reply);
+}
+
+// An init's config goes to the bridge as its own JSON text, the key of the config compiled
+// in the memory snapshot: the same config is then found by comparing two strings, without
+// Python reading it and writing it out again (engine._bridge.handle).
+/** @param {any} data @returns {[string, string] | null} the message without its config, the config */
+function configApart(data) {
+  if (!data || typeof data !== "object" || data.kind !== "init" || data.config == null) return null;
+  return [JSON.stringify({ ...data, config: null }), JSON.stringify(data.config)];
 }
 
 self.onmessage = (event) => {
@@ -282,9 +292,10 @@ function warmUp(pyodide, bridgeHandle) {
   for (const name of MANIFEST.snapshotImports || []) pyodide.pyimport(name).destroy();
   const init = queued.map((m) => (typeof m === "string" ? safeParse(m) : m)).find((m) => m && m.kind === "init");
   if (init && init.config) {
-    const answer = safeParse(
-      bridgeHandle(JSON.stringify({ v: PROTOCOL, kind: "init", config: init.config, configError: null, state: null, seed: "", facts: [] })),
+    const apart = /** @type {[string, string]} */ (
+      configApart({ v: PROTOCOL, kind: "init", config: init.config, configError: null, state: null, seed: "", facts: [] })
     );
+    const answer = safeParse(bridgeHandle(apart[0], undefined, apart[1]));
     if (answer && answer.watch && answer.watch.device) {
       pyodide.runPython(`import engine.device\nengine.device.explain(${pythonString(navigator.userAgent)})`);
     }

@@ -175,6 +175,39 @@ def test_an_init_with_the_config_compiled_before_reuses_it() -> None:
     assert call({"kind": "init", "config": always, "state": None, "seed": "s", "facts": []})["decisions"][0]["code"] == "config.invalid"
 
 
+def init_apart(config: Any, **message: Any) -> dict[str, Any]:
+    """An init as the worker sends it: the config as its own JSON text, beside the message."""
+    text = json.dumps({"v": 1, "kind": "init", "config": None, "state": None, "seed": "s", "facts": [], **message})
+    reply = json.loads(_bridge.handle(text, None, json.dumps(config, separators=(",", ":"))))
+    assert reply["kind"] == "output", reply
+    return reply
+
+
+def test_a_config_sent_as_text_is_keyed_by_that_text() -> None:
+    config = make_config(20)
+    init_apart(config)
+    assert _bridge._compiled is not None
+    first = _bridge._compiled[1]
+    assert _bridge._compiled[0] == json.dumps(config, separators=(",", ":"))
+    call({"kind": "init", "config": None, "configError": "warm-up", "state": None, "seed": "", "facts": []})
+    # the same text: the compiled config is reused without reading the text
+    init_apart(config)
+    assert _bridge._compiled[1] is first
+    assert _bridge._engine is not None and _bridge._engine.config is first
+    # a rule named after a stall is left out: compiled afresh, without it
+    reply = init_apart(config, skip=["rule 0"])
+    assert reply["skipped"] == {"rule 0": "rules[0]"}
+    assert _bridge._engine is not None and _bridge._engine.config is not first
+    assert "rule 0" not in [r.name for r in _bridge._engine.config.rules]
+    # a changed config, and then a config error, as with the config inside the message
+    changed = json.loads(json.dumps(config))
+    changed["rules"][0]["name"] = "renamed"
+    init_apart(changed)
+    assert _bridge._engine is not None and _bridge._engine.config.rules[0].name == "renamed"
+    changed["rules"][0]["alwaysEvaluate"] = 1
+    assert init_apart(changed)["decisions"][0]["code"] == "config.invalid"
+
+
 @pytest.mark.parametrize(("case", "config"), RUNNABLE)
 def test_a_trace_asked_after_untraced_evaluations_is_whole_and_exact(case: dict[str, Any], config: Any) -> None:
     # The loader asks for the trace only while it is read: evaluations between go out with
