@@ -26,15 +26,18 @@ PROTOCOL = 1
 # Every message pays for its JSON both ways, and in the worker a message arrives with the
 # caches cold: there, each Python function a message runs through costs several times what it
 # costs in a loop, so the two ends call the json module's C scanner and C encoder directly,
-# skipping the wrappers (json.loads' checks and regular expressions, json.dumps building an
-# encoder per call): an empty message's Python time 5.3 -> 4 us in the worker, measured hot.
+# skipping the Python wrappers around them (json.loads' checks and regular expressions,
+# JSONEncoder.encode and iterencode): an empty message's Python time 5.3 -> 4 us in the
+# worker, measured hot. The encoder keeps its circular-reference check (a fresh ``markers``
+# dict per call, as json.dumps makes one): an engine bug that made the reply circular must
+# become a fatal message, not a recursion as deep as the stack.
 def _make_dumps() -> Callable[[object], str]:
     make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
     if make is None:  # a Python without the _json accelerator
         return json.JSONEncoder(separators=(",", ":"), default=str).encode
+    ascii_ = json.encoder.c_encode_basestring_ascii  # type: ignore[attr-defined]
     # (markers, default, encoder, indent, key separator, item separator, sort_keys, skipkeys, allow_nan)
-    encode = make(None, str, json.encoder.c_encode_basestring_ascii, None, ":", ",", False, False, True)  # type: ignore[attr-defined]
-    return lambda value: "".join(encode(value, 0))
+    return lambda value: "".join(make({}, str, ascii_, None, ":", ",", False, False, True)(value, 0))
 
 
 _dumps = _make_dumps()

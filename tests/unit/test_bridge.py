@@ -237,3 +237,14 @@ def test_switching_tracing_on_replays_the_last_evaluation_whole() -> None:
     assert asked["trace"]["rules"][0]["status"] == "shown"
     again = call({"kind": "facts", "facts": [], "trace": True})
     assert again["trace"] is None, "the loader has that trace already"
+
+
+def test_the_reply_encoder_keeps_its_circular_reference_check() -> None:
+    # the bridge calls json's C encoder directly; a reply made circular by a bug must stop
+    # with an error (the worker turns it into a fatal message), not recurse to the stack's end
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        _bridge._dumps({"decisions": looped})
+    # and the encoder carries nothing over from the failed call
+    assert _bridge._dumps({"decisions": [[1.5, "é", None]]}) == '{"decisions":[[1.5,"\\u00e9",null]]}'
