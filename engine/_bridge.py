@@ -64,6 +64,8 @@ _encoded_at = -1
 # config before taking its memory snapshot, so a return visit restores it compiled and the
 # real init skips compiling (tens of ms at 100 rules) when the config is still the same.
 _compiled: tuple[str, Config] | None = None
+# whether the last init found its config compiled (tests and bench/ read it)
+_reused = False
 
 
 def handle(text: str, probe: Callable[[str], object] | None = None, config: str | None = None) -> str:
@@ -129,8 +131,9 @@ def _start(message: dict[str, Any], text: str | None = None) -> dict[str, Any]:
     """``init``: compile the config and make the engine. Returns init's whole answer when the
     config is rejected, else what init's answer adds (``warnings``, ``skipped``). ``text``: the
     config's JSON text, when it comes apart from the message (``handle``)."""
-    global _engine, _last_trace, _encoder, _last_watch, _compiled, _encoded_at
+    global _engine, _last_trace, _encoder, _last_watch, _compiled, _encoded_at, _reused
     _engine, _last_trace, _encoder, _last_watch, _encoded_at = None, None, TraceEncoder(), None, -1
+    _reused = False
     if message.get("configError"):
         return _config_failed([("", str(message["configError"]))])
     skip = message.get("skip")
@@ -147,6 +150,7 @@ def _start(message: dict[str, Any], text: str | None = None) -> dict[str, Any]:
         compiled = _compiled[1] if _compiled is not None and _compiled[0] == key else compile_config(raw)
     if not isinstance(compiled, Config):
         return {**_config_failed([(e.path, e.message) for e in compiled]), **added}
+    _reused = _compiled is not None and _compiled[1] is compiled
     _compiled = (key, compiled)
     # what the config says that the engine overrides: the loader prints each once
     if compiled.warnings:

@@ -87,11 +87,13 @@ def test_return_visit_restores_the_snapshot_and_answers_the_same(
     second = visit(page, base)
     assert second["boot"]["snapshot"] == "restored"
     assert second["boot"]["configCompiled"] is True  # the config was compiled in the snapshot
+    (worker,) = page.workers
+    # and the visit's init found it by its JSON text (web/worker.js configApart), not compiling again
+    assert worker.evaluate("() => self.engage.pyodide.runPython('import engine._bridge as b\\nb._reused')") is True
     assert second["output"] == first["output"]
     assert [d["type"] for d in second["output"]["decisions"]] == ["show"]  # the device parser ran
     # The config reads the device type, so the snapshot holds this browser's own User-Agent
     # already read: a later session decides it from the cache (INIT's facts name another UA).
-    (worker,) = page.workers
     cached = worker.evaluate("""() => self.engage.pyodide.runPython(
       `import engine.device as d\nh = d._classify_ua.cache_info().hits\n` +
       `d._classify_ua(${JSON.stringify(navigator.userAgent)})\nd._classify_ua.cache_info().hits - h`)""")

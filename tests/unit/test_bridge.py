@@ -190,13 +190,14 @@ def test_a_config_sent_as_text_is_keyed_by_that_text() -> None:
     first = _bridge._compiled[1]
     assert _bridge._compiled[0] == json.dumps(config, separators=(",", ":"))
     call({"kind": "init", "config": None, "configError": "warm-up", "state": None, "seed": "", "facts": []})
+    assert not _bridge._reused
     # the same text: the compiled config is reused without reading the text
     init_apart(config)
-    assert _bridge._compiled[1] is first
+    assert _bridge._reused and _bridge._compiled[1] is first
     assert _bridge._engine is not None and _bridge._engine.config is first
     # a rule named after a stall is left out: compiled afresh, without it
     reply = init_apart(config, skip=["rule 0"])
-    assert reply["skipped"] == {"rule 0": "rules[0]"}
+    assert reply["skipped"] == {"rule 0": "rules[0]"} and not _bridge._reused
     assert _bridge._engine is not None and _bridge._engine.config is not first
     assert "rule 0" not in [r.name for r in _bridge._engine.config.rules]
     # a changed config, and then a config error, as with the config inside the message
