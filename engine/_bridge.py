@@ -27,8 +27,8 @@ PROTOCOL = 1
 # caches cold: there, each Python function a message runs through costs several times what it
 # costs in a loop, so the two ends call the json module's C scanner and C encoder directly,
 # skipping the Python wrappers around them (json.loads' checks and regular expressions,
-# JSONEncoder.encode and iterencode): an empty message's Python time 5.3 -> 4 us in the
-# worker, measured hot. The encoder keeps its circular-reference check (a fresh ``markers``
+# JSONEncoder.encode and iterencode): handle() on an empty message 4.2 -> 2.7 us in CPython
+# (docs/performance.md, evaluation round four). The encoder keeps its circular-reference check (a fresh ``markers``
 # dict per call, as json.dumps makes one): an engine bug that made the reply circular must
 # become a fatal message, not a recursion as deep as the stack.
 def _make_dumps() -> Callable[[object], str]:
