@@ -69,7 +69,7 @@ from engine.state import (
     visitor_from_json,
 )
 from engine.trace import RuleTrace, Trace, test_rule
-from engine.urlindex import index_for
+from engine.urlindex import Opened, index_for
 from engine.visibility import ActiveTime
 from engine.vocabulary import ErrorCode, HideReason, RuleStatus
 
@@ -152,6 +152,11 @@ class Engine:
         self._checks = checks_for(config)
         # the rules by URL gate (engine.urlindex): a full evaluation skips those closed
         self._index = index_for(config)
+        # The closed rules the last full untraced evaluation passed without visiting, not yet
+        # written into the memo as not matched (UrlIndex.fill: one entry per closed rule, most
+        # of the config on a large site): written when the memo is next read (a tick's re-test,
+        # a trace), dropped when the next page clears the memo, as most are.
+        self._unfilled: tuple[dict[int, bool], list[int], Opened, int] | None = None
         self._regular: tuple[Rule, ...] = config.regular
         self._stopped = 0
         # the rules with a frequency cap: the others are never capped, so never asked
@@ -299,6 +304,7 @@ class Engine:
             self._page.memo.clear()
             self._page.traces.clear()
             self._flips.clear()
+            self._unfilled = None
 
     def _touch(self) -> None:
         """Visitor activity: it keeps the session alive and the visitor's counts from expiring."""
@@ -469,6 +475,10 @@ class Engine:
     def _forget(self, mode: int) -> list[int]:
         """Drop the memo entries this evaluation must test again; the ones a tick re-tests."""
         memo, traces, flips = self._page.memo, self._page.traces, self._flips
+        if mode >= RECHECK:
+            self._unfilled = None  # cleared below
+        else:
+            self._fill()
         if mode >= RECHECK or not self.tracing:
             # untraced, a re-test leaves its trace stale: they are all made again when asked
             traces.clear()
@@ -544,8 +554,7 @@ class Engine:
         for rule in self.config.always:
             self._evaluate_always(rule, tested(rule), mode, view)
         self._evaluate_regular(tested, mode, view)
-        if skip:
-            self._index.fill(memo, retested, opened, self._stopped)
+        self._unfilled = (memo, retested, opened, self._stopped) if skip else None
         self._next_flip = min(flips.values(), default=None)
         regular = self._displays.regular() or next((d for d in self._displays.shown.values() if d.regular), None)
         displayed = regular.rule if regular is not None else None
@@ -554,6 +563,7 @@ class Engine:
 
     def _build_trace(self, now: int, cause: str, statuses: dict[int, RuleStatus], displayed: str | None,
                      retested: list[int], cleared: bool) -> Trace:
+        self._fill()
         traces = self._page.traces
         missing = [self.config.rules[i] for i in self._page.memo if i not in traces]
         if missing:
@@ -563,6 +573,14 @@ class Engine:
             for rule in missing:
                 traces[rule.index] = test_rule(rule, view)
         return Trace(now, cause, self.config.rules, dict(traces), statuses, displayed, retested, cleared)
+
+    def _fill(self) -> None:
+        """Write the last full evaluation's closed rules into the memo (``_unfilled``)."""
+        if self._unfilled is not None:
+            memo, retested, opened, stopped = self._unfilled
+            self._unfilled = None
+            if memo is self._page.memo:
+                self._index.fill(memo, retested, opened, stopped)
 
     def _evaluate_always(self, rule: Rule, matched: bool, mode: int, view: View) -> None:
         shown = self._displays.shown.get(rule.name)

@@ -232,3 +232,28 @@ def test_untraced_evaluation_skipping_closed_rules_decides_as_the_traced_one(
             shown = [[(r["name"], r["status"], r["matched"]) for r in (e.trace.to_json()["rules"] if e.trace else [])]
                      for e in engines]
             assert shown[0] == shown[1], f"step {step}: {facts}"
+
+
+def test_a_closed_rule_whose_polled_value_changes_is_traced_as_the_traced_engine_tests_it() -> None:
+    # A navigation leaves the closed rules out of the memo until it is read (Engine._unfilled):
+    # a tick that re-tests a closed rule because a value it reads changed must find it there,
+    # so that a trace asked for afterwards says what a traced engine says.
+    compiled = compile_config({"version": 1, "interactions": {"p": {"type": "panel", "title": "P"}}, "rules": [
+        {"name": "gated", "outcome": {"start": "p"}, "rulesets": [{"conditions": [
+            {"type": "url", "criteria": "currentPage", "operator": "contains", "value": "/a"},
+            {"type": "custom", "operator": "evaluatesTrue", "value": "shop.flag"}]}]},
+        {"name": "fallback", "outcome": {"start": "p"}, "rulesets": [{"conditions": [{"type": "static", "operator": "always"}]}]},
+    ]})
+    assert isinstance(compiled, Config)
+    traced, untraced = Engine(compiled, visitor_seed="s"), Engine(compiled, visitor_seed="s")
+    untraced.tracing = False
+    now = 1_795_424_400_000
+    steps = [[{"type": "page", "now": now, "url": "https://shop.test/b", "cause": "load"}],
+             [{"type": "custom", "results": {"shop.flag": {"value": True, "error": None}}}, {"type": "tick", "now": now + 1_000}]]
+    for facts in steps:
+        for engine in (traced, untraced):
+            engine.receive_json(json.loads(json.dumps(facts)))
+            engine.decisions()
+    assert traced.trace is not None and untraced.trace is not None
+    assert untraced.trace.retested == traced.trace.retested == [0]
+    assert untraced.trace.to_json() == traced.trace.to_json()
