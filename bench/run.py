@@ -561,6 +561,7 @@ def measure_evaluation(bench: Bench, table: Table) -> None:
         jre = [statistics.median(r["baselines"]["jre"]) * 1000 for r in runs]
         states = (("idle", "idle tick (nothing changed)"), ("oneFact", "one fact changed"), ("all", "navigation: every rule re-evaluated"),
                   ("allTraced", "navigation, whole trace asked for (debug, explain(), a listener)"),
+                  ("afterTraced", "navigation right after a traced one (its trace freed; once per trace reader)"),
                   ("empty", "bridge fixed cost: empty message (JSON in and out, nothing evaluated)"))  # fmt: skip
         # the goals by state and layer: (baseline, its values, the most a ratio may be, strict)
         goals: dict[str, dict[str, tuple[str, list[float], float, bool]]] = {

@@ -74,14 +74,18 @@ async function engine(config, { iterations = 200, navigations = 50 } = {}) {
   const errors = (init.msg.decisions || []).filter((d) => d.type === "error");
   if (errors.length) throw new Error(`init: ${JSON.stringify(errors).slice(0, 300)}`);
   const flag = custom[0];
-  // No trace asked for, as the loader sends facts when nothing reads the trace; `allTraced`
-  // asks for one (debug overlay, explain(), an engage:evaluated listener); `empty` is the
-  // bridge's fixed cost: JSON in and out, nothing evaluated.
-  const out = { idle: { e2e: [], engine: [] }, oneFact: { e2e: [], engine: [] }, all: { e2e: [], engine: [] },
-    allTraced: { e2e: [], engine: [] }, empty: { e2e: [], engine: [] } };
+  // No trace asked for, as the loader sends facts when nothing reads the trace; `empty` is the
+  // bridge's fixed cost: JSON in and out, nothing evaluated. Then, apart, `allTraced` asks for
+  // the trace (debug overlay, explain(), an engage:evaluated listener), each followed by an
+  // untraced navigation (`afterTraced`), which frees the traced evaluation's rule entries: a
+  // cost a page pays once when its trace reader goes away, not on every navigation, so it is
+  // measured on its own rather than inside `all`.
+  const bucket = () => ({ e2e: [], engine: [] });
+  const out = { idle: bucket(), oneFact: bucket(), all: bucket(), allTraced: bucket(), afterTraced: bucket(), empty: bucket() };
   let now = T0 + 1000;
   let on = false;
   const record = (bucket, r) => { bucket.e2e.push(r.e2e); bucket.engine.push(r.engine); };
+  const page = (url) => ({ type: "page", now, url, title: "bench", referrer: URL0, cause: "pushState", reload: false });
   for (let i = 0; i < iterations; i++) {
     now += 1;
     record(out.idle, await timed({ v: 1, kind: "facts", facts: [{ type: "tick", now }] }));
@@ -89,12 +93,12 @@ async function engine(config, { iterations = 200, navigations = 50 } = {}) {
     on = !on;
     record(out.oneFact, await timed({ v: 1, kind: "facts", facts: [
       { type: "custom", results: { [flag]: { value: on, error: null } } }, { type: "tick", now }] }));
-    if (i < navigations) {
-      record(out.all, await timed({ v: 1, kind: "facts", facts: [
-        { type: "page", now, url: `${URL0}?${i}`, title: "bench", referrer: URL0, cause: "pushState", reload: false }] }));
-      record(out.allTraced, await timed({ v: 1, kind: "facts", trace: true, facts: [
-        { type: "page", now, url: `${URL0}?${i}#t`, title: "bench", referrer: URL0, cause: "pushState", reload: false }] }));
-    }
+    if (i < navigations) record(out.all, await timed({ v: 1, kind: "facts", facts: [page(`${URL0}?${i}`)] }));
+  }
+  for (let i = 0; i < navigations; i++) {
+    now += 1;
+    record(out.allTraced, await timed({ v: 1, kind: "facts", trace: true, facts: [page(`${URL0}?${i}#t`)] }));
+    record(out.afterTraced, await timed({ v: 1, kind: "facts", facts: [page(`${URL0}?${i}#u`)] }));
   }
   out.bootMs = init.e2e;
   return out;
