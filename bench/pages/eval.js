@@ -12,6 +12,8 @@
 const T0 = 1795424400000;
 const UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const URL0 = "https://shop.test/x";
+// A navigation's page fact, as the engine's rows and the echo floor both send it.
+const pageFact = (now, url) => ({ type: "page", now, url, title: "bench", referrer: URL0, cause: "pushState", reload: false });
 
 function named(config) {
   const selectors = new Set();
@@ -85,7 +87,6 @@ async function engine(config, { iterations = 200, navigations = 50 } = {}) {
   let now = T0 + 1000;
   let on = false;
   const record = (bucket, r) => { bucket.e2e.push(r.e2e); bucket.engine.push(r.engine); };
-  const page = (url) => ({ type: "page", now, url, title: "bench", referrer: URL0, cause: "pushState", reload: false });
   for (let i = 0; i < iterations; i++) {
     now += 1;
     record(out.idle, await timed({ v: 1, kind: "facts", facts: [{ type: "tick", now }] }));
@@ -93,12 +94,12 @@ async function engine(config, { iterations = 200, navigations = 50 } = {}) {
     on = !on;
     record(out.oneFact, await timed({ v: 1, kind: "facts", facts: [
       { type: "custom", results: { [flag]: { value: on, error: null } } }, { type: "tick", now }] }));
-    if (i < navigations) record(out.all, await timed({ v: 1, kind: "facts", facts: [page(`${URL0}?${i}`)] }));
+    if (i < navigations) record(out.all, await timed({ v: 1, kind: "facts", facts: [pageFact(now, `${URL0}?${i}`)] }));
   }
   for (let i = 0; i < navigations; i++) {
     now += 1;
-    record(out.allTraced, await timed({ v: 1, kind: "facts", trace: true, facts: [page(`${URL0}?${i}#t`)] }));
-    record(out.afterTraced, await timed({ v: 1, kind: "facts", facts: [page(`${URL0}?${i}#u`)] }));
+    record(out.allTraced, await timed({ v: 1, kind: "facts", trace: true, facts: [pageFact(now, `${URL0}?${i}#t`)] }));
+    record(out.afterTraced, await timed({ v: 1, kind: "facts", facts: [pageFact(now, `${URL0}?${i}#u`)] }));
   }
   out.bootMs = init.e2e;
   return out;
@@ -119,8 +120,7 @@ async function echo({ iterations = 200 } = {}) {
   for (let i = 0; i < iterations; i++) {
     now += 1;
     out.empty.push(await roundTrip({ v: 1, kind: "facts", facts: [] }));
-    out.all.push(await roundTrip({ v: 1, kind: "facts", facts: [
-      { type: "page", now, url: `${URL0}?${i}`, title: "bench", referrer: URL0, cause: "pushState", reload: false }] }));
+    out.all.push(await roundTrip({ v: 1, kind: "facts", facts: [pageFact(now, `${URL0}?${i}`)] }));
   }
   worker.terminate();
   return out;
