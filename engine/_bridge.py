@@ -28,9 +28,9 @@ PROTOCOL = 1
 # costs in a loop, so the two ends call the json module's C scanner and C encoder directly,
 # skipping the Python wrappers around them (json.loads' checks and regular expressions,
 # JSONEncoder.encode and iterencode): handle() on an empty message 4.2 -> 2.7 us in CPython
-# (docs/performance.md, evaluation round four). The encoder keeps its circular-reference check (a fresh ``markers``
-# dict per call, as json.dumps makes one): an engine bug that made the reply circular must
-# become a fatal message, not a recursion as deep as the stack.
+# (docs/performance.md, evaluation round four). The encoder keeps its circular-reference
+# check (a fresh ``markers`` dict per call, as json.dumps makes one): an engine bug that made
+# the reply circular must become a fatal message, not a recursion as deep as the stack.
 def _make_dumps() -> Callable[[object], str]:
     make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
     if make is None:  # a Python without the _json accelerator
