@@ -96,7 +96,7 @@
   /** @type {Record<string, 1>} */
   var reported = {};
   /** @type {Watch} */
-  var watch = {selectors: [], customPaths: [], nextTickAt: null, queues: {}, device: false, queueKeys: []};
+  var watch = {selectors: [], customPaths: [], nextTickAt: null, queues: {}, device: false, queueKeys: [], polledSelectors: []};
   /** @type {any} */
   var lastState = null;
   /** @type {Trace | null} */
@@ -201,6 +201,10 @@
   /** @param {{v: 1, kind: string, facts: Fact[], [key: string]: any}} msg */
   function post(msg) {
     syncOnly = lc.syncOnly(msg.facts);
+    // The DOM as it is now goes with every message, after the batch's facts (the engine
+    // evaluates once, after them all): a DOM change alone triggers nothing, so it is read
+    // only when something is sent.
+    if (obs && msg.kind !== "init" && !syncOnly) msg.facts = msg.facts.concat(obs.domForMessage(watch));
     inflight = msg.kind === "init" ? [] : waiters; sent = msg; postedAt = realNow(); msg.probe = !!probing;
     msg.trace = tracing || !!askTrace;
     if (msg.kind !== "init") askTrace = false;
@@ -209,14 +213,14 @@
     try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }
   }
   // What the site asks for (API calls, pushes) is evaluated against the page as it is now:
-  // changed selector / custom results go first, read once per task (10,000 pushes in a loop
-  // read the page once).
+  // changed custom results go first, read once per task (10,000 pushes in a loop read the
+  // page once); post() adds the DOM.
   /** @param {Fact} fact @returns {Fact[]} */
   function fresh(fact) {
     if (!obs || observing) return [fact];
     observing = true;
     Promise.resolve().then(function () { observing = false; });
-    return obs.observe(watch, false).concat(fact);
+    return obs.observe([], watch.customPaths, false).concat(fact);
   }
   /** @param {Fact} fact @returns {Promise<Trace | null>} */
   function call(fact) {
@@ -316,8 +320,9 @@
   }
 
   // ---- the tick, other tabs, the back/forward cache (web/observe.js gathers the rest) ----
-  // 1 Hz on the main thread (tests drive it with page.clock). It sends only when a watched
-  // result changed or the engine's nextTickAt has come: an idle tick costs almost nothing.
+  // 1 Hz on the main thread (tests drive it with page.clock): it reads the custom paths and
+  // the polled selectors, and sends only when one changed or the engine's nextTickAt has
+  // come (post() then adds the other selectors): an idle tick costs almost nothing.
   // A message unanswered for `limit` (docs/architecture.md, "Watchdog"): the worker is
   // restarted in probe mode, where it names each rule before testing it. An answer then
   // was a passing stall; a second stall names its rule: the engine restarts without it (init's
@@ -340,7 +345,7 @@
       return;
     }
     if (!lc.canPost(m)) return;
-    var facts = obs.observe(watch, false), now = Date.now();
+    var facts = obs.observe(watch.polledSelectors, watch.customPaths, false), now = Date.now();
     if (facts.length || (watch.nextTickAt != null && now >= watch.nextTickAt)) send(facts.concat({type: "tick", now: now}));
   }
   /** @param {string} type @param {(e: any) => void} fn */
@@ -433,7 +438,7 @@
     /** @param {Fact[]} facts */
     function first(facts) { queue = facts.concat(queue); carried = []; post({v: 1, kind: "facts", facts: queue}); }
     if (lc.phase(m) === "restarting") {
-      return first(lc.replay({observed: obs.observe(watch, true), lastPage: lastPage, url: location.href, title: D.title, lost: carried, now: Date.now()}));
+      return first(lc.replay({observed: obs.observe(watch.selectors, watch.customPaths, true), lastPage: lastPage, url: location.href, title: D.title, lost: carried, now: Date.now()}));
     }
     var device = dev.deviceFact();
     // High-entropy client hints: one promise, never waited for; the fact is sent again with them.

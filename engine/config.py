@@ -117,6 +117,9 @@ class Config:
     custom_paths: tuple[str, ...]
     # Selectors and paths whose change can flip a result on a tick (detectLogin, custom).
     monitored_keys: frozenset[str]
+    # The selectors among them: the shell reads these every second with the custom paths,
+    # the others only when it sends a message (a DOM change alone triggers nothing).
+    polled_selectors: tuple[str, ...]
     raw: Mapping[str, Any]
     needs_device: bool
     # queue key -> its statusUrl: the shell reads these for queueStatus facts (Watch)
@@ -291,6 +294,7 @@ class _Compiler:
             selectors=tuple(selectors),
             custom_paths=tuple(paths),
             monitored_keys=frozenset(monitored),
+            polled_selectors=tuple(s for s in selectors if f"dom:{s}" in monitored),
             raw=MappingProxyType(self.raw),
             needs_device=any("device" in rule.deps for rule in rules),
             status_urls=tuple((k, q["statusUrl"]) for k, q in self.raw.get("queues", {}).items() if isinstance(q.get("statusUrl"), str)),

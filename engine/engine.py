@@ -88,10 +88,14 @@ class Watch:
     queues: tuple[tuple[str, str], ...] = ()  # queue key, statusUrl: read for queueStatus facts
     device: bool = False  # a device condition reads the high-entropy client hints
     queue_keys: tuple[str, ...] = ()  # every queue key: a chat widget's availability is pushed for each
+    # read every second like the custom paths (their change can flip a result on a tick);
+    # the other selectors are read when the shell sends a message
+    polled_selectors: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"selectors": list(self.selectors), "customPaths": list(self.custom_paths), "nextTickAt": self.next_tick_at,
-                "queues": dict(self.queues), "device": self.device, "queueKeys": list(self.queue_keys)}
+                "queues": dict(self.queues), "device": self.device, "queueKeys": list(self.queue_keys),
+                "polledSelectors": list(self.polled_selectors)}
 
 
 @dataclass
@@ -141,7 +145,7 @@ class Engine:
         # the watch as last built: it changes only when the next flip moves, and the bridge
         # sends it only when it changed, so the same object answers every message until then
         self._watch = Watch(config.selectors, config.custom_paths, None, config.status_urls, config.needs_device,
-                            tuple(config.queues))
+                            tuple(config.queues), config.polled_selectors)
         # rule index -> the earliest now at which one of its time conditions can flip
         self._flips: dict[int, int] = {}
         self._reported: set[str] = set()

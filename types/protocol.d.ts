@@ -32,13 +32,17 @@ interface FactsMessage {
 }
 
 interface Watch {
+  /** read, changes only, with every facts message the shell sends */
   selectors: string[];
+  /** read every second */
   customPaths: string[];
   nextTickAt: number | null;
   queues: Record<string, string>;
   device: boolean;
   /** every queue key: a chat widget's availability is pushed for each */
   queueKeys: string[];
+  /** the selectors also read every second: a change can flip a result on a tick (login detection) */
+  polledSelectors: string[];
 }
 
 interface ShowDecision {

@@ -56,16 +56,21 @@ export function createObserver({send, report, guard}) {
   // Property access from window only, never eval. A function is called with no arguments
   // (its parent as `this`); a returned promise counts as its last settled value, false until
   // the first one settles, and the function is not called again while one is pending.
+  // It runs every second: the path is split once, and its quoted form made only for a message.
+  /** @type {Map<string, string[]>} custom path -> its segments */
+  const segments = new Map();
   /** @param {string} path @returns {CustomResult} */
   function customResult(path) {
-    const q = JSON.stringify(path);
+    const q = () => JSON.stringify(path);
     let parent = null;
     let obj = window;
     try {
-      const segs = String(path).split(".");
-      for (const [i, seg] of segs.entries()) {
-        if (!seg || NO_SEGMENT.has(seg)) return {value: false, error: `refused path ${q}`};
-        if (obj == null || !(seg in Object(obj))) return {value: false, error: missing(q, segs.slice(0, i).join("."), seg)};
+      let segs = segments.get(path);
+      if (!segs) segments.set(path, (segs = String(path).split(".")));
+      for (let i = 0; i < segs.length; i++) {
+        const seg = segs[i];
+        if (!seg || NO_SEGMENT.has(seg)) return {value: false, error: `refused path ${q()}`};
+        if (obj == null || !(seg in Object(obj))) return {value: false, error: missing(q(), segs.slice(0, i).join("."), seg)};
         parent = obj;
         obj = obj[seg];
       }
@@ -83,32 +88,67 @@ export function createObserver({send, report, guard}) {
         if (!p) promised.set(path, p = {value: false, error: null});
         p.pending = true;
         v.then((/** @type {unknown} */ x) => Object.assign(p, {value: !!x, error: null, pending: false}),
-          (/** @type {any} */ e) => Object.assign(p, {value: false, error: `${q} rejected: ${e && e.message || e}`, pending: false}));
+          (/** @type {any} */ e) => Object.assign(p, {value: false, error: `${q()} rejected: ${e && e.message || e}`, pending: false}));
       }
       if (ms > SLOW_MS) {
         // It runs on the page's main thread every second: keep that under 5%.
-        if (!s) report(`custom path ${q} took ${Math.round(ms)} ms; it is now read at most every ${Math.ceil(ms / 50)} s (keep it under ${SLOW_MS} ms, or return a promise)`, path);
+        if (!s) report(`custom path ${q()} took ${Math.round(ms)} ms; it is now read at most every ${Math.ceil(ms / 50)} s (keep it under ${SLOW_MS} ms, or return a promise)`, path);
         slow.set(path, {until: performance.now() + ms * 20, result});
       }
       return result || {value: p.value, error: p.error};
     } catch (/** @type {any} */ e) {
-      return {value: false, error: `${q} threw: ${e && e.message || e}`};
+      return {value: false, error: `${q()} threw: ${e && e.message || e}`};
     }
   }
 
-  // `selectors` / `custom` facts for what the engine watches: all of them (force: page
-  // facts carry fresh results) or only those whose results changed since last sent.
-  /** @param {Watch} watch what the engine watches (its `output.watch`) @param {boolean} force @returns {Fact[]} */
-  function observe(watch, force) {
+  /** @type {Record<string, Map<string, any>>} fact type -> selector or path -> the result last sent */
+  const sentResults = {selectors: new Map(), custom: new Map()};
+  /** @param {any} a @param {any} b a selector's or a custom path's results (absent fields are undefined in both) */
+  const same = (a, b) => a.value === b.value && a.error === b.error && a.exists === b.exists && a.visible === b.visible && a.text === b.text;
+  // whether every selector was read in this task (reset at its end): a message sent right
+  // after a page fact read them does not read the DOM again
+  let domRead = false;
+
+  // `selectors` / `custom` facts: the results of the given selectors and window paths that
+  // changed since they were last sent, or all of them (`force`: page facts carry fresh
+  // results). The loader says which to read when (docs/architecture.md, "Watch"): custom
+  // paths and polled selectors every second, every selector with each message it sends.
+  /** @param {string[]} selectors @param {string[]} paths @param {boolean} force @returns {Fact[]} */
+  function observe(selectors, paths, force) {
     const out = [];
-    for (const [list, type, probe] of /** @type {[string[], string, (x: string) => object][]} */ ([[watch.selectors, "selectors", selectorResult], [watch.customPaths, "custom", customResult]])) {
-      if (!list || !list.length) continue;
-      const results = Object.fromEntries(list.map((x) => [x, probe(x)]));
-      const text = JSON.stringify(results);
-      if (force || text !== lastSent[type]) out.push({type, results});
-      lastSent[type] = text;
+    for (const [list, type, probe] of /** @type {[string[], "selectors" | "custom", (x: string) => object][]} */ ([[selectors, "selectors", selectorResult], [paths, "custom", customResult]])) {
+      const sent = sentResults[type];
+      /** @type {Record<string, object> | null} */
+      let results = null;
+      for (const key of list || []) {
+        const result = probe(key);
+        const last = sent.get(key);
+        if (!force && last && same(last, result)) continue;
+        sent.set(key, result);
+        if (!results) results = {};
+        results[key] = result;
+      }
+      if (results) out.push({type, results});
     }
     return out;
+  }
+
+  /** @param {Watch} watch @param {string[]} paths @param {boolean} force */
+  function observeAll(watch, paths, force) {
+    const out = observe(watch.selectors, paths, force);
+    if (!domRead) {
+      domRead = true;
+      Promise.resolve().then(() => { domRead = false; });
+    }
+    return out;
+  }
+
+  // The selectors' changed results, for a message the loader sends: a DOM change alone
+  // triggers nothing, so the DOM is read only when something goes to the engine, and not
+  // again when this task already read every selector (a page fact).
+  /** @param {Watch} watch @returns {Fact[]} */
+  function domForMessage(watch) {
+    return domRead ? [] : observeAll(watch, [], false);
   }
 
   // The browser's preferred languages go with each page (language conditions, "auto").
@@ -116,7 +156,7 @@ export function createObserver({send, report, guard}) {
   function page(watch, cause, referrer, reload = false, url = location.href) {
     lastUrl = url;
     const languages = [...(navigator.languages || [navigator.language])].filter(Boolean);
-    return [...observe(watch, true), pageFact({url, title: document.title, referrer, cause, reload, now: Date.now(), languages})];
+    return [...observeAll(watch, watch.customPaths, true), pageFact({url, title: document.title, referrer, cause, reload, now: Date.now(), languages})];
   }
 
   // Each URL change is one step. The URL is read at the event; the rest (title, DOM) one
@@ -218,5 +258,5 @@ export function createObserver({send, report, guard}) {
     }
   }
 
-  return {observe, page, navigation, presence, pollQueues, prefetch};
+  return {observe, domForMessage, page, navigation, presence, pollQueues, prefetch};
 }

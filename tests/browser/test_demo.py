@@ -324,6 +324,33 @@ def test_evaluate_reads_the_dom_as_it_is_now(demo: Demo) -> None:
     assert demo.wait_event("hide", interaction="lost-panel")["reason"] == "ruleStoppedMatching"
 
 
+def test_an_idle_second_reads_only_the_polled_selectors(demo: Demo) -> None:
+    # A DOM change alone triggers nothing (Puzzel), so the 1 Hz tick reads the DOM only
+    # for login detection's selector, whose change can flip a result on a tick; a dom
+    # condition's selector is read once with each message that goes to the engine.
+    demo.open("error.html")
+    demo.wait_shown("lost-panel")
+    demo.quiet()
+    demo.page.evaluate("""() => {
+      window.__reads = {}; window.__posts = 0;
+      const query = Document.prototype.querySelectorAll;
+      Document.prototype.querySelectorAll = function (s) { window.__reads[s] = (window.__reads[s] || 0) + 1; return query.call(this, s); };
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (m) { if (m && m.kind === "facts") window.__posts++; return post.apply(this, arguments); };
+    }""")
+    demo.advance(10)
+    demo.quiet()
+    reads, posts = demo.page.evaluate("[window.__reads, window.__posts]")
+    assert reads.get("#account-name", 0) >= 10, reads  # detectLogin: polled every second
+    assert reads.get("#not-found", 0) == posts, (reads, posts)
+    assert reads.get("#cart-promo", 0) == posts, (reads, posts)
+    # and the DOM as it is goes with the next message (engine.evaluate() here)
+    demo.page.evaluate("document.getElementById('not-found').textContent = 'Moved'")
+    demo.advance(1)
+    demo.page.evaluate("engage.evaluate()")
+    assert demo.wait_event("hide", interaction="lost-panel")["reason"] == "ruleStoppedMatching"
+
+
 def test_dom_visible_low_stock_after_five_seconds(demo: Demo) -> None:
     demo.open("product-tablet-y.html")
     demo.page.evaluate("document.getElementById('low-stock').style.display = 'none'")

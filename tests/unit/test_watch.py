@@ -33,6 +33,7 @@ def test_init_answers_the_compiled_watch_and_evaluates_nothing(case: dict[str, A
     assert watch["selectors"] == list(compiled.selectors)
     assert watch["customPaths"] == list(compiled.custom_paths)
     assert watch["device"] is compiled.needs_device
+    assert set(watch["polledSelectors"]) <= set(watch["selectors"])
     assert watch["queueKeys"] == list((config.get("queues") or {}) if isinstance(config, dict) else {})
 
 
@@ -50,6 +51,9 @@ def test_the_watch_names_login_detection_queue_status_urls_and_device_hints() ->
     }
     watch = _init(config)["watch"]
     assert watch["selectors"] == ["#cart", ".account"]
+    # only login detection's selector can flip a result on a tick: the shell polls it each
+    # second; a dom condition's selector is read when a message goes to the engine
+    assert watch["polledSelectors"] == [".account"]
     assert watch["customPaths"] == ["shop.user"]
     assert watch["queues"] == {"Support": "/api/support.json"}
     # every queue key, with or without a status URL: the chat widget's availability is pushed for each
