@@ -97,8 +97,12 @@
   var reported = {};
   /** @type {Watch} */
   var watch = {selectors: [], customPaths: [], nextTickAt: null, queues: {}, device: false, queueKeys: [], polledSelectors: []};
-  /** @type {any} */
+  // The state as JSON text, as the engine wrote it (or storage held it): stored as it is,
+  // parsed only for a reader (engage.state(), a restart's init, the collector).
+  /** @type {string | null} */
   var lastState = null;
+  /** @type {[string | null, any]} lastState and its parse */
+  var parsed = [null, null];
   /** @type {Trace | null} */
   var lastTrace = null;
   /** @type {string | null | undefined} */
@@ -112,8 +116,11 @@
   }
   function dead() { return m.state === "failed"; }
 
-  /** @param {any} o */
-  function copy(o) { return o == null ? null : JSON.parse(JSON.stringify(o)); }
+  /** @returns {any} the last state, parsed once per change (readers must not change it) */
+  function stateObject() {
+    if (parsed[0] !== lastState) parsed = [lastState, lastState && JSON.parse(lastState)];
+    return parsed[1];
+  }
   /** @template T @param {T} o @returns {T} */
   function freeze(o) {
     if (o && typeof o === "object" && !Object.isFrozen(o)) { Object.freeze(o); for (var k in o) freeze(o[k]); }
@@ -233,7 +240,7 @@
     evaluate: function () { return call({type: "evaluate"}); },
     triggerRule: function (/** @type {unknown} */ name) { return call({type: "triggerRule", name: String(name)}); },
     triggerInteraction: function (/** @type {unknown} */ id) { return call({type: "triggerInteraction", id: String(id)}); },
-    state: function () { return copy(lastState); },
+    state: function () { return lastState && JSON.parse(lastState); },
     explain: function () { wantTrace(); return lastTrace; },
     on: function (/** @type {string} */ name, /** @type {(detail: any, event: CustomEvent) => void} */ fn) {  // on("show", (detail, event) => ...) returns an unsubscribe function
       var type = /^engage:/.test(name) ? name : "engage:" + name, h = function (/** @type {any} */ e) { fn(e.detail, e); };
@@ -263,13 +270,12 @@
     lastWritten = null;
     if (granted) persist(lastState); else try { localStorage.removeItem(KEY); } catch (e) { /* nothing stored */ }
   }
-  /** @param {any} state */
+  /** @param {string | null} state the state's JSON text */
   function persist(state) {
-    var s = consent && state && JSON.stringify(state);
-    if (!s || s === lastWritten) return;
+    if (!consent || !state || state === lastWritten) return;
     try {
-      localStorage.setItem(KEY, JSON.stringify({savedAt: Date.now(), state: state}));
-      lastWritten = s;
+      localStorage.setItem(KEY, '{"savedAt":' + Date.now() + ',"state":' + state + "}");
+      lastWritten = state;
     } catch (e) {
       if (!storageWarned) console.warn("[engage] cannot write localStorage (" + msgOf(e) + "); the session state is kept in memory only");
       storageWarned = true;
@@ -505,7 +511,7 @@
     w.onmessage = guard(function (/** @type {MessageEvent} */ e) { if (w === worker) receive(e.data); });
     // The worker boots meanwhile and takes init first: the engine compiles the config and
     // answers what it watches (gather() reads that), before it evaluates anything.
-    post({v: 1, kind: "init", config: cfg, configError: null, skip: skip, state: lastState, seed: seed(), facts: []});
+    post({v: 1, kind: "init", config: cfg, configError: null, skip: skip, state: stateObject(), seed: seed(), facts: []});
   }
   /** @param {[Config, typeof import("./web/observe.js"), typeof import("./web/signals.js"), void]} loaded */
   function start(loaded) {
@@ -514,7 +520,8 @@
     obs = loaded[1].createObserver({send: send, report: report, guard: guard});
     dev = loaded[2];
     trusted();
-    lastState = stored();
+    var kept = stored();
+    lastState = kept && JSON.stringify(kept);
     carried = pending();
     try { obs.prefetch(JSON.parse(sessionStorage.getItem(QUEUES) || "{}")); } catch (e) { /* read after the engine's answer */ }
     queue = lc.restamp(queue, Date.now());  // pushes and calls made before boot, in order
@@ -570,7 +577,7 @@
     on("pagehide", function () { go("pagehide"); journal(dead()); });
     on("pageshow", function (e) { if (e.persisted) { go("pageshow"); journal(true); } });
     if (attr("data-collect")) collectP = import(new URL("web/collect.js", script.src).href).then(function (m) {
-      return m.createCollector({url: attr("data-collect"), consent: function () { return consent; }, state: function () { return lastState; }, report: report});
+      return m.createCollector({url: attr("data-collect"), consent: function () { return consent; }, state: stateObject, report: report});
     }, function (e) { report("cannot load web/collect.js (data-collect): " + msgOf(e)); });
     if (prior) prior.forEach(function (/** @type {unknown} */ item) { api.push(item); });  // sent at boot, in order
     if (attr("data-eager") !== null || D.readyState === "complete") boot();

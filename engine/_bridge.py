@@ -108,11 +108,14 @@ def _dispatch(message: Any, probe: Callable[[str], object] | None = None, config
     _engine.tracing = asked
     before = _engine.evaluations
     _engine.receive_json(facts if isinstance(facts, list) else [facts])
+    # The state as JSON text inside the reply: the worker posts it to the page as one string
+    # (a cheap clone) and the loader stores it as it is (docs/architecture.md, "State"). It
+    # is written from the engine's own objects, not copies, before the next message.
+    state = _engine.take_state_change(shared=True)
     reply: dict[str, Any] = {
         "kind": "output",
         "decisions": [encode(d) for d in _engine.decisions()],
-        # the engine's own objects, not copies: the reply is written before the next message
-        "state": _engine.take_state_change(shared=True),
+        "state": None if state is None else _dumps(state),
         "trace": None,
     }
     if asked:

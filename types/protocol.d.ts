@@ -113,7 +113,8 @@ interface OutputMessage {
   kind: "output";
   decisions: Decision[];
   watch?: Watch | null;
-  state: { session: object; visitor: object } | null;
+  /** the state to persist, as JSON text of `{session, visitor}` (null: unchanged) */
+  state: string | null;
   trace: object | null;
   replay?: boolean;
   /** init's answer only: what the config says that the engine overrides ("path: warning: ...") */

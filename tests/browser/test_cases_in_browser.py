@@ -99,6 +99,6 @@ def test_case(harness: Page, case: dict[str, Any], config: Any) -> None:
             watch = out["watch"]
             assert subset(step["expectWatch"], watch), f"{where}: watch {watch}"
         if "expectState" in step:
-            state = out["state"] or case.get("state") or {}
+            state = json.loads(out["state"]) if out["state"] else case.get("state") or {}
             session = state.get("session")
             assert subset(step["expectState"], session), f"{where}: state {json.dumps(session)}"

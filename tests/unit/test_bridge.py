@@ -35,7 +35,8 @@ class Loader:
         if "watch" in reply:
             self.watch = reply["watch"]
         if reply["state"] is not None:
-            self.state = reply["state"]
+            assert isinstance(reply["state"], str), "the state travels as JSON text"
+            self.state = json.loads(reply["state"])
         delta = reply["trace"]
         if delta is None:
             return

@@ -32,6 +32,7 @@ def _validator(name: str) -> Any:
 
 TO_ENGINE = _validator("toEngine")
 FROM_ENGINE = _validator("fromEngine")
+STORED_STATE = _validator("storedState")
 
 
 def _well_formed(batch: list[Any]) -> bool:
@@ -57,6 +58,8 @@ def test_what_each_side_sends_has_the_schemas_shape(case: dict[str, Any], config
             FROM_ENGINE(reply)
         except fastjsonschema.JsonSchemaValueException as exc:
             raise AssertionError(f"answer to message {number}: {exc.message}\n{json.dumps(reply)[:2000]}") from exc
+        if isinstance(reply.get("state"), str):  # JSON text (contentSchema, which the validator leaves out)
+            STORED_STATE(json.loads(reply["state"]))
 
 
 def test_the_schemas_lists_are_the_engines() -> None:
