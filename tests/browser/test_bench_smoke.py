@@ -43,6 +43,7 @@ def test_benchmark_runs_and_prints_its_table() -> None:
         "cold boot: first visit, empty cache",
         "main thread: long tasks, demo page with engine minus without",
         "main thread: 1 Hz tick",
+        "main thread: 1 Hz tick floor: the same page with an empty 1 Hz timer",
         "idle tick (nothing changed): engine core (Engine, no JSON) p50 / p95",
         "one fact changed: end to end through the worker p50 / p95",
         "baseline: GrowthBook evalCondition",
