@@ -344,7 +344,7 @@ def test_an_idle_second_reads_only_the_polled_selectors(demo: Demo) -> None:
     assert reads.get("#account-name", 0) >= 10, reads  # detectLogin: polled every second
     assert reads.get("#not-found", 0) == posts, (reads, posts)
     assert reads.get("#cart-promo", 0) == posts, (reads, posts)
-    # and the DOM as it is goes with the next message (engine.evaluate() here)
+    # and the DOM as it is goes with the next message (engage.evaluate() here)
     demo.page.evaluate("document.getElementById('not-found').textContent = 'Moved'")
     demo.advance(1)
     demo.page.evaluate("engage.evaluate()")
