@@ -130,6 +130,8 @@ class Config:
     always: tuple[Rule, ...]
     regular: tuple[Rule, ...]
     by_name: Mapping[str, Rule]
+    # the indexes of the rules with a frequency cap: the others are never capped, so never asked
+    cappable: frozenset[int] = frozenset()
     # Sets of entry points one timeOnEntryPoint condition names: their time is kept as one.
     entry_point_groups: tuple[tuple[str, ...], ...] = ()
     # interaction id -> what its show / chat decisions tell the loader about placement
@@ -302,6 +304,7 @@ class _Compiler:
             always=tuple(r for r in rules if r.always_evaluate),
             regular=tuple(r for r in rules if not r.always_evaluate),
             by_name=MappingProxyType({r.name: r for r in rules}),
+            cappable=frozenset(r.index for r in rules if r.frequency.active),
             entry_point_groups=tuple(dict.fromkeys(
                 g for r in rules for rs in r.rulesets for c in rs.conditions if len(g := getattr(c, "group", ())) > 1)),
             placements=placement.compile_placements(self.raw, self.interactions, self.errors),

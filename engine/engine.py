@@ -163,8 +163,7 @@ class Engine:
         self._unfilled: tuple[dict[int, bool], list[int], Opened, int] | None = None
         self._regular: tuple[Rule, ...] = config.regular
         self._stopped = 0
-        # the rules with a frequency cap: the others are never capped, so never asked
-        self._cappable = frozenset(r.index for r in config.rules if r.frequency.active)
+        self._cappable = config.cappable
         self._trace: Trace | None = None
         self._trace_args: tuple[int, str, dict[int, RuleStatus], str | None, list[int], bool] | None = None
         self._trace_memo: dict[int, bool] | None = None
