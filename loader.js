@@ -68,8 +68,8 @@
   var skip = [];
   /** @type {string[] | null} [rule, report, stall] after a second stall, until the engine says where the rule was */
   var cut = null;
-  /** @type {number | undefined} */
-  var ticking;
+  /** @type {ReturnType<typeof setInterval> | 0} the 1 Hz timer, while it has work (ticks()) */
+  var ticker = 0;
   /** @type {Config} */
   var cfg;
   /** @type {any} a Trusted Types policy, null without one, undefined until made */
@@ -166,6 +166,7 @@
     go("failed");
     report(message);
     timers.forEach(clearInterval);
+    clearInterval(ticker);
     try { if (worker) worker.terminate(); if (ui) ui.clear(); } catch (e) { /* best effort */ }
     waiters.concat(inflight || []).forEach(function (r) { r(null); });
     queue = []; waiters = []; inflight = null;
@@ -218,6 +219,7 @@
     if (msg.kind !== "init") { queue = []; waiters = []; }
     msg.facts.forEach(function (f) { if (f.type === "page") lastPage = f; });
     try { worker.postMessage(msg); } catch (e) { crash("cannot message the engine worker: " + msgOf(e)); }
+    ticks();
   }
   // What the site asks for (API calls, pushes) is evaluated against the page as it is now:
   // changed custom results go first, read once per task (10,000 pushes in a loop read the
@@ -350,9 +352,20 @@
       if (t != null && postedAt != null && t - postedAt > limit) stalled(limit);
       return;
     }
-    if (!lc.canPost(m)) return;
-    var facts = obs.observe(watch.polledSelectors, watch.customPaths, false), now = Date.now();
-    if (facts.length || (watch.nextTickAt != null && now >= watch.nextTickAt)) send(facts.concat({type: "tick", now: now}));
+    if (lc.canPost(m)) {
+      var facts = obs.observe(watch.polledSelectors, watch.customPaths, false), now = Date.now();
+      if (facts.length || (watch.nextTickAt != null && now >= watch.nextTickAt)) send(facts.concat({type: "tick", now: now}));
+    }
+    ticks();
+  }
+  // The timer runs only while it has work: a message in flight (the watchdog), window paths
+  // or polled selectors to read, a time condition's flip to wait for. A page whose rules
+  // read only its URL, DOM or device wakes no timer once they are evaluated; waking the
+  // main thread costs a page even when the callback does nothing (docs/performance.md).
+  function ticks() {
+    var need = !dead() && (!!inflight || watch.customPaths.length > 0 || watch.polledSelectors.length > 0 || watch.nextTickAt != null);
+    if (need && !ticker) ticker = setInterval(guard(tick), 1000);
+    else if (!need && ticker) { clearInterval(ticker); ticker = 0; }
   }
   /** @param {string} type @param {(e: any) => void} fn */
   function on(type, fn) { W.addEventListener(type, guard(fn)); }
@@ -432,6 +445,7 @@
     chain = chain.then(function () { return output(msg, sync, init); }).catch(function (e) { report("internal error: " + msgOf(e)); }).then(function () {
       answered.forEach(function (r) { r(lastTrace); });
       if (inflight === answered) inflight = null;
+      ticks();
       if (init && w === worker && !dead()) { go("watched"); return gather(); }
       if (m.state === "left") journal();
       send([]);
@@ -499,7 +513,6 @@
     var url = new URL("web/worker.js", script.src).href;
     /** @type {Worker} */
     var w;
-    if (!ticking) ticking = timers.push(setInterval(guard(tick), 1000));
     try { w = worker = new Worker(policy ? policy.createScriptURL(url) : url, {type: "module"}); } catch (e) {
       return fail("cannot start the engine worker " + url + ": " + msgOf(e) + (W.trustedTypes && !policy ? " (allow the Trusted Types policy engage: trusted-types engage)" : ""));
     }

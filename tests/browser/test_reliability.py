@@ -419,6 +419,34 @@ PUSH_10000 = """() => {
 }"""
 
 
+# Records the page's active 1 Hz intervals (the loader's tick is the only one on these pages).
+ONE_HZ = """(() => {
+  const active = window.__hz = new Set(), set = window.setInterval, clear = window.clearInterval;
+  window.setInterval = function (fn, ms, ...rest) { const id = set.call(this, fn, ms, ...rest); if (ms === 1000) active.add(id); return id; };
+  window.clearInterval = function (id) { active.delete(id); return clear.call(this, id); };
+})();"""
+
+
+def test_an_idle_page_wakes_no_timer_unless_a_rule_polls(hosts: Callable[..., Host], site: HostSite) -> None:
+    # Waking the main thread once a second costs a page even when the callback does nothing
+    # (docs/performance.md): the loader's tick runs only while it has work.
+    host = hosts(init=ONE_HZ)
+    host.open("basic.html")  # rules that read only the URL
+    host.wait_event("show", interaction="hello")
+    host.wait("() => window.__hz.size === 0")
+    # a pushed fact goes to the engine and back: the watchdog's tick runs only meanwhile
+    host.page.evaluate("engage.push({type: 'cart', total: 1})")
+    host.wait("() => window.__hz.size === 0")
+    polled = {**BASIC, "rules": [*BASIC["rules"], {"name": "Flag", "rulesets": [{"conditions": [
+        {"type": "custom", "operator": "evaluatesTrue", "value": "shopFlag"}]}], "outcome": {"start": "hello"}}]}  # fmt: skip
+    site.page("polled", polled)
+    host = hosts(init=ONE_HZ + "window.shopFlag = false;")
+    host.open("polled.html")  # a custom path: read every second
+    host.wait_event("show", interaction="hello")
+    assert host.page.evaluate("window.__hz.size") == 1
+    assert host.errors() == []
+
+
 @pytest.mark.quiet
 def test_ten_thousand_pushes_in_a_second(hosts: Callable[..., Host], site: HostSite) -> None:
     RECORDER.attempt("load:10000-pushes")
