@@ -70,6 +70,10 @@
   var cut = null;
   /** @type {ReturnType<typeof setInterval> | 0} the 1 Hz timer, while it has work (ticks()) */
   var ticker = 0;
+  /** @type {ReturnType<typeof setTimeout> | 0} one tick at the engine's nextTickAt, when nothing else needs a timer */
+  var waker = 0;
+  /** @type {number | null} the nextTickAt `waker` is set for */
+  var wakeAt = null;
   /** @type {Config} */
   var cfg;
   /** @type {any} a Trusted Types policy, null without one, undefined until made */
@@ -167,6 +171,7 @@
     report(message);
     timers.forEach(clearInterval);
     clearInterval(ticker);
+    clearTimeout(waker);
     try { if (worker) worker.terminate(); if (ui) ui.clear(); } catch (e) { /* best effort */ }
     waiters.concat(inflight || []).forEach(function (r) { r(null); });
     queue = []; waiters = []; inflight = null;
@@ -358,14 +363,25 @@
     }
     ticks();
   }
-  // The timer runs only while it has work: a message in flight (the watchdog), window paths
-  // or polled selectors to read, a time condition's flip to wait for. A page whose rules
-  // read only its URL, DOM or device wakes no timer once they are evaluated; waking the
-  // main thread costs a page even when the callback does nothing (docs/performance.md).
+  // The 1 Hz timer runs only while it has work every second: a message in flight (the
+  // watchdog), window paths or polled selectors to read. With only a time condition's flip
+  // to wait for, one timer goes off at the engine's nextTickAt instead; with nothing, none
+  // (a page whose rules read only its URL, DOM or device, once they are evaluated). Waking
+  // the main thread costs a page even when the callback does nothing (docs/performance.md).
   function ticks() {
-    var need = !dead() && (!!inflight || watch.customPaths.length > 0 || watch.polledSelectors.length > 0 || watch.nextTickAt != null);
-    if (need && !ticker) ticker = setInterval(guard(tick), 1000);
-    else if (!need && ticker) { clearInterval(ticker); ticker = 0; }
+    var alive = !dead(), poll = alive && (!!inflight || watch.customPaths.length > 0 || watch.polledSelectors.length > 0);
+    if (poll && !ticker) ticker = setInterval(guard(tick), 1000);
+    else if (!poll && ticker) { clearInterval(ticker); ticker = 0; }
+    var at = alive && !poll ? watch.nextTickAt : null;
+    if (at === wakeAt) return;
+    clearTimeout(waker);
+    waker = 0;
+    wakeAt = at;
+    // Early by the clock's drift, the tick sends nothing and this sets the rest of the wait;
+    // once the moment has passed (a tick that could not be posted), a second, as the 1 Hz
+    // timer. A timer's delay is a 32-bit count of ms: a later moment is waited for in steps.
+    var wait = at == null ? 0 : Math.min(at - Date.now(), 0x7fffffff);
+    if (at != null) waker = setTimeout(guard(function () { waker = 0; wakeAt = null; tick(); }), wait > 0 ? wait : 1000);
   }
   /** @param {string} type @param {(e: any) => void} fn */
   function on(type, fn) { W.addEventListener(type, guard(fn)); }

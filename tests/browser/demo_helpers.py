@@ -36,6 +36,21 @@ CHRISTMAS_EVE_10 = datetime.datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)  # a Thur
 # listener added before it ran (docs/loader.md#the-trace): engage:evaluated is subscribed
 # once the loader has installed window.engage (a microtask later, when its own
 # addEventListener is in place), as a page script running after the loader would.
+# Records the page's active 1 Hz intervals (the loader's tick; a test page has none of its
+# own) and counts setTimeout calls. Kept as accessors, so that page.clock, installed after it, fakes the timers beneath.
+ONE_HZ = """(() => {
+  const active = window.__hz = new Set();
+  let set = window.setInterval, clear = window.clearInterval;
+  const counting = function (fn, ms, ...rest) { const id = set.call(this, fn, ms, ...rest); if (ms === 1000) active.add(id); return id; };
+  const clearing = function (id) { active.delete(id); return clear.call(this, id); };
+  Object.defineProperty(window, "setInterval", {configurable: true, get: () => counting, set: (f) => { set = f; }});
+  Object.defineProperty(window, "clearInterval", {configurable: true, get: () => clearing, set: (f) => { clear = f; }});
+  window.__timeouts = 0;
+  let after = window.setTimeout;
+  const counted = function (...args) { window.__timeouts++; return after.apply(this, args); };
+  Object.defineProperty(window, "setTimeout", {configurable: true, get: () => counted, set: (f) => { after = f; }});
+})();"""
+
 RECORD_EVENTS = """
   const {parse, stringify} = JSON;  // pages under test may replace them
   const soon = queueMicrotask.bind(window);

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
+from tests.browser.demo_helpers import ONE_HZ
 from tests.browser.reliability_cases import MISSING_FILES, WHEELS
 from tests.browser.reliability_helpers import INIT, RECORDER, Host, HostSite
 
@@ -419,14 +420,6 @@ PUSH_10000 = """() => {
 }"""
 
 
-# Records the page's active 1 Hz intervals (the loader's tick is the only one on these pages).
-ONE_HZ = """(() => {
-  const active = window.__hz = new Set(), set = window.setInterval, clear = window.clearInterval;
-  window.setInterval = function (fn, ms, ...rest) { const id = set.call(this, fn, ms, ...rest); if (ms === 1000) active.add(id); return id; };
-  window.clearInterval = function (id) { active.delete(id); return clear.call(this, id); };
-})();"""
-
-
 def test_an_idle_page_wakes_no_timer_unless_a_rule_polls(hosts: Callable[..., Host], site: HostSite) -> None:
     # Waking the main thread once a second costs a page even when the callback does nothing
     # (docs/performance.md): the loader's tick runs only while it has work.
@@ -445,6 +438,19 @@ def test_an_idle_page_wakes_no_timer_unless_a_rule_polls(hosts: Callable[..., Ho
     host.wait_event("show", interaction="hello")
     assert host.page.evaluate("window.__hz.size") == 1
     assert host.errors() == []
+    # a time condition whose moment is further than a timer's 32-bit delay (~24.8 days):
+    # waited for in steps, not by a timer that fires at once again and again
+    # (first, so that the engine waits for it: nextTickAt)
+    far = {**BASIC, "rules": [{"name": "Far", "rulesets": [{"conditions": [
+        {"type": "time", "criteria": "onPage", "operator": "moreThan", "value": 3_000_000}]}], "outcome": {"start": "hello"}}, *BASIC["rules"]]}  # fmt: skip
+    site.page("far", far)
+    host = hosts(init=ONE_HZ)
+    host.open("far.html")
+    host.wait_event("show", interaction="hello")
+    host.wait("() => window.__hz.size === 0")
+    before = host.page.evaluate("window.__timeouts")
+    host.page.wait_for_timeout(300)
+    assert host.page.evaluate("window.__timeouts") - before <= 1
 
 
 @pytest.mark.quiet

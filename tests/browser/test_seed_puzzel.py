@@ -25,7 +25,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, expect
 
-from tests.browser.demo_helpers import UI_MS, Demo, engage_with_rules
+from tests.browser.demo_helpers import ONE_HZ, UI_MS, Demo, engage_with_rules
 
 pytestmark = pytest.mark.browser
 
@@ -277,3 +277,27 @@ def test_urls_match_as_the_address_bar_shows_them(demo_factory: Callable[..., De
     demo.page.wait_for_function(
         "window.__engageTest.events.filter(e => e.name === 'show' && e.detail.interaction === 'buy').length === 2", timeout=UI_MS
     )
+
+
+TIME_RULES: dict[str, Any] = {"version": 1, "rules": [
+    {"name": "After five", "rulesets": [{"conditions": [{"type": "time", "criteria": "onPage", "operator": "moreThan", "value": 5}]}],
+     "outcome": {"start": "late"}}],
+  "interactions": {"late": {"type": "panel", "title": "Still there?"}}}  # fmt: skip
+
+
+def test_a_time_rule_triggers_at_its_moment_without_a_timer_each_second(
+    demo_factory: Callable[..., Demo], site_server: Callable[..., str], demo_site: Path, demo_engage: Path, tmp_path: Path
+) -> None:
+    # "Time-conditions will be continuously monitored and may trigger asynchronously": the
+    # engine says when the next one can flip (nextTickAt), and with nothing to poll the
+    # loader sets one timer for that moment instead of waking the page every second.
+    base = site_server(demo_site, engage_with_rules(demo_engage, tmp_path / "engage", json.dumps(TIME_RULES)))
+    demo = demo_factory(base=base, init=ONE_HZ)
+    demo.open("index.html")
+    demo.advance(5)
+    demo.quiet()
+    assert demo.shown() == [], "more than 5 s on the page: not yet at 5 s"
+    assert demo.page.evaluate("window.__hz.size") == 0
+    demo.advance(1)
+    assert demo.wait_shown("late")["rule"] == "After five"
+    assert demo.page.evaluate("window.__hz.size") == 0
