@@ -31,13 +31,9 @@ WEDNESDAY_10 = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=OSLO)
 WEDNESDAY_20 = datetime.datetime(2026, 11, 25, 20, 0, tzinfo=OSLO)
 CHRISTMAS_EVE_10 = datetime.datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)  # a Thursday in closedDates
 
-# Records every engage:* event in `t.events` (part of an init script that defines `t`).
-# The engine sends its trace only while something reads it, and the loader cannot see a
-# listener added before it ran (docs/loader.md#the-trace): engage:evaluated is subscribed
-# once the loader has installed window.engage (a microtask later, when its own
-# addEventListener is in place), as a page script running after the loader would.
 # Records the page's active 1 Hz intervals (the loader's tick; a test page has none of its
-# own) and counts setTimeout calls. Kept as accessors, so that page.clock, installed after it, fakes the timers beneath.
+# own) and counts setTimeout calls. The interval functions are kept as accessors, so that
+# page.clock, installed after it, fakes the timers beneath.
 ONE_HZ = """(() => {
   const active = window.__hz = new Set();
   let set = window.setInterval, clear = window.clearInterval;
@@ -45,12 +41,18 @@ ONE_HZ = """(() => {
   const clearing = function (id) { active.delete(id); return clear.call(this, id); };
   Object.defineProperty(window, "setInterval", {configurable: true, get: () => counting, set: (f) => { set = f; }});
   Object.defineProperty(window, "clearInterval", {configurable: true, get: () => clearing, set: (f) => { clear = f; }});
+  // setTimeout only counted, not kept: page.clock calls the one it found for its own real-time
+  // timer, which must not lead back into its fake
   window.__timeouts = 0;
-  let after = window.setTimeout;
-  const counted = function (...args) { window.__timeouts++; return after.apply(this, args); };
-  Object.defineProperty(window, "setTimeout", {configurable: true, get: () => counted, set: (f) => { after = f; }});
+  const after = window.setTimeout;
+  window.setTimeout = function (...args) { window.__timeouts++; return after.apply(this, args); };
 })();"""
 
+# Records every engage:* event in `t.events` (part of an init script that defines `t`).
+# The engine sends its trace only while something reads it, and the loader cannot see a
+# listener added before it ran (docs/loader.md#the-trace): engage:evaluated is subscribed
+# once the loader has installed window.engage (a microtask later, when its own
+# addEventListener is in place), as a page script running after the loader would.
 RECORD_EVENTS = """
   const {parse, stringify} = JSON;  // pages under test may replace them
   const soon = queueMicrotask.bind(window);
