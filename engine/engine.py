@@ -163,7 +163,6 @@ class Engine:
         self._unfilled: tuple[dict[int, bool], list[int], Opened, int] | None = None
         self._regular: tuple[Rule, ...] = config.regular
         self._stopped = 0
-        self._cappable = config.cappable
         self._trace: Trace | None = None
         self._trace_args: tuple[int, str, dict[int, RuleStatus], str | None, list[int], bool] | None = None
         self._trace_memo: dict[int, bool] | None = None
@@ -638,7 +637,7 @@ class Engine:
         if mode == TICK:
             return
         self._stopped = len(self.config.rules)
-        cappable = self._cappable
+        cappable = self.config.cappable
         for rule in self._regular:
             if rule is displayed:
                 continue
@@ -649,7 +648,7 @@ class Engine:
 
     def _select(self, tested: Callable[[Rule], bool]) -> Rule | None:
         """The first matching eligible regular rule (invariants 2 and 6)."""
-        cappable = self._cappable
+        cappable = self.config.cappable
         for rule in self._regular:
             if rule.index in cappable and self._displays.capped(rule, self._flips):
                 self._statuses[rule.index] = RuleStatus.CAPPED
