@@ -56,8 +56,6 @@
   var storageWarned;
   /** @type {boolean | undefined} the batch in flight holds only sessionSync facts */
   var syncOnly;
-  /** @type {boolean | undefined} the page was read in this task */
-  var observing;
   /** @type {Waiter[] | null} the answers waiting on the message in flight; null: none in flight */
   var inflight = null;
   /** @type {string | null | undefined} after a stall: the restarted worker names each rule it tests */
@@ -231,10 +229,7 @@
   // page once); post() adds the DOM.
   /** @param {Fact} fact @returns {Fact[]} */
   function fresh(fact) {
-    if (!obs || observing) return [fact];
-    observing = true;
-    Promise.resolve().then(function () { observing = false; });
-    return obs.observe([], watch.customPaths, false).concat(fact);
+    return obs ? obs.customForCall(watch).concat(fact) : [fact];
   }
   /** @param {Fact} fact @returns {Promise<Trace | null>} */
   function call(fact) {
@@ -377,11 +372,12 @@
     clearTimeout(waker);
     waker = 0;
     wakeAt = at;
+    if (at == null) return;
     // Early by the clock's drift, the tick sends nothing and this sets the rest of the wait;
     // once the moment has passed (a tick that could not be posted), a second, as the 1 Hz
     // timer. A timer's delay is a 32-bit count of ms: a later moment is waited for in steps.
-    var wait = at == null ? 0 : Math.min(at - Date.now(), 0x7fffffff);
-    if (at != null) waker = setTimeout(guard(function () { waker = 0; wakeAt = null; tick(); }), wait > 0 ? wait : 1000);
+    var wait = Math.min(at - Date.now(), 0x7fffffff);
+    waker = setTimeout(guard(function () { waker = 0; wakeAt = null; tick(); }), wait > 0 ? wait : 1000);
   }
   /** @param {string} type @param {(e: any) => void} fn */
   function on(type, fn) { W.addEventListener(type, guard(fn)); }
@@ -549,8 +545,8 @@
     obs = loaded[1].createObserver({send: send, report: report, guard: guard});
     dev = loaded[2];
     trusted();
-    var kept = stored();
-    lastState = kept && JSON.stringify(kept);
+    // stored() keeps the text of what it read as lastWritten: the state as storage holds it
+    lastState = stored() ? /** @type {string} */ (lastWritten) : null;
     carried = pending();
     try { obs.prefetch(JSON.parse(sessionStorage.getItem(QUEUES) || "{}")); } catch (e) { /* read after the engine's answer */ }
     queue = lc.restamp(queue, Date.now());  // pushes and calls made before boot, in order

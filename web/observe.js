@@ -105,9 +105,18 @@ export function createObserver({send, report, guard}) {
   const sentResults = {selectors: new Map(), custom: new Map()};
   /** @param {any} a @param {any} b a selector's or a custom path's results (absent fields are undefined in both) */
   const same = (a, b) => a.value === b.value && a.error === b.error && a.exists === b.exists && a.visible === b.visible && a.text === b.text;
-  // whether every selector was read in this task (reset at its end): a message sent right
-  // after a page fact read them does not read the DOM again
-  let domRead = false;
+  // What this task already read ("dom": every selector, "custom": every path; cleared at its
+  // end): a message sent right after a page fact does not read the DOM again, and a loop of
+  // calls (10,000 pushes) reads the custom paths once.
+  /** @type {Set<string>} */
+  const readThisTask = new Set();
+  /** @param {string} what @returns {boolean} whether this task had not read it yet */
+  function firstThisTask(what) {
+    if (readThisTask.has(what)) return false;
+    if (!readThisTask.size) Promise.resolve().then(() => readThisTask.clear());
+    readThisTask.add(what);
+    return true;
+  }
 
   // `selectors` / `custom` facts: the results of the given selectors and window paths that
   // changed since they were last sent, or all of them (`force`: page facts carry fresh
@@ -135,12 +144,8 @@ export function createObserver({send, report, guard}) {
 
   /** @param {Watch} watch @param {string[]} paths @param {boolean} force */
   function observeAll(watch, paths, force) {
-    const out = observe(watch.selectors, paths, force);
-    if (!domRead) {
-      domRead = true;
-      Promise.resolve().then(() => { domRead = false; });
-    }
-    return out;
+    firstThisTask("dom");
+    return observe(watch.selectors, paths, force);
   }
 
   // The selectors' changed results, for a message the loader sends: a DOM change alone
@@ -148,7 +153,14 @@ export function createObserver({send, report, guard}) {
   // again when this task already read every selector (a page fact).
   /** @param {Watch} watch @returns {Fact[]} */
   function domForMessage(watch) {
-    return domRead ? [] : observeAll(watch, [], false);
+    return firstThisTask("dom") ? observe(watch.selectors, [], false) : [];
+  }
+
+  // The custom paths' changed results, for what the site asks for (API calls, pushes): read
+  // once per task.
+  /** @param {Watch} watch @returns {Fact[]} */
+  function customForCall(watch) {
+    return firstThisTask("custom") ? observe([], watch.customPaths, false) : [];
   }
 
   // The browser's preferred languages go with each page (language conditions, "auto").
@@ -258,5 +270,5 @@ export function createObserver({send, report, guard}) {
     }
   }
 
-  return {observe, domForMessage, page, navigation, presence, pollQueues, prefetch};
+  return {observe, domForMessage, customForCall, page, navigation, presence, pollQueues, prefetch};
 }
