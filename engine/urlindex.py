@@ -191,7 +191,7 @@ class _Lookup:
             pieces = sorted({needle[i:i + k] for i in range(len(needle) - k + 1)})
             grams[k][min(pieces, key=counts.__getitem__)].append(rule)
         self.short = tuple((needle, tuple(rules)) for needle, rules in short.items())
-        self.grams = tuple((k, _frozen(d)) for k, d in sorted(grams.items()))
+        self.grams = tuple((_frozen(d), gram_scanner(d)) for _k, d in sorted(grams.items()))
 
     def open(self, text: str, found: set[int]) -> None:
         """Add to ``found`` the rules of every gate ``text`` opens."""
@@ -207,12 +207,39 @@ class _Lookup:
             hit = table.get(text[-n:])
             if hit:
                 found.update(hit)
-        for k, table in self.grams:
-            for piece in table.keys() & {text[i:i + k] for i in range(len(text) - k + 1)}:
+        for table, scan in self.grams:
+            for piece in set(scan.findall(text)):
                 found.update(table[piece])
         for needle, rules in self.short:
             if needle in text:
                 found.update(rules)
+
+
+def gram_scanner(pieces: Iterable[str]) -> re.Pattern[str]:
+    """A pattern whose ``findall`` lists every occurrence in a text of ``pieces`` (all of
+    one length), overlapping ones included.
+
+    A lookahead at each position, so overlapping pieces are all found (two pieces of one
+    length cannot both start at one position), over the pieces as a trie: at each step the
+    regex engine tries one literal per distinct next character instead of every piece. For
+    a URL this takes 0.4-0.5 us at 100 or 1,000 rules, where slicing the URL into its k-grams
+    and intersecting took 1.5-1.9 us and a flat alternation 1.3-17 us (docs/performance.md,
+    "Round five")."""
+    trie: dict[str, Any] = {}
+    for piece in pieces:
+        node = trie
+        for char in piece:
+            node = node.setdefault(char, {})
+    if not trie:
+        return re.compile("(?!)")  # finds nothing
+
+    def alternatives(node: dict[str, Any]) -> str:
+        if not node:
+            return ""
+        branches = [re.escape(char) + alternatives(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return re.compile(f"(?=({alternatives(trie)}))")
 
 
 def _frozen(table: Mapping[str, list[int]]) -> dict[str, Ids]:

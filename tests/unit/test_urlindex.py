@@ -22,7 +22,7 @@ from engine import Config, Engine, compile_config
 from engine.conditions.base import View
 from engine.decisions import encode
 from engine.fastpath import checks_for
-from engine.urlindex import CASE_SAFE, UrlIndex, required_literal
+from engine.urlindex import CASE_SAFE, UrlIndex, gram_scanner, required_literal
 
 # characters that make case and percent-decoding matter
 PIECES = ["a", "B", "k", "K", "s", "S", "\u017f", "i", "I", "\u0131", "\u0130", "ß", "SS", "ø", "Ø", "%C3%B8", "%c3%b8", "%", "%2",
@@ -173,6 +173,20 @@ def test_the_required_literal_of_a_regular_expression() -> None:
     assert required_literal("foo|bar", True) is None, "no literal every match holds"
     assert required_literal("a?b?c?d?", True) is None
     assert required_literal("(?i:abcdef)x", True) is None, "a group with its own flags is not read"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda k: st.tuples(
+    st.sets(st.text("ab/.|*()?\\\u0131", min_size=k, max_size=k), max_size=12), st.text("ab/.|*()?\\\u0131", max_size=40))))
+def test_the_gram_scanner_finds_every_piece_a_text_holds(case: tuple[set[str], str]) -> None:
+    """Overlapping pieces, pieces sharing a prefix, regex metacharacters: what the scanner
+    finds is exactly the set of pieces that occur in the text."""
+    pieces, text = case
+    assert set(gram_scanner(pieces).findall(text)) == {p for p in pieces if p in text}
+
+
+def test_the_gram_scanner_of_no_pieces_finds_nothing() -> None:
+    assert gram_scanner([]).findall("any text") == []
 
 
 def test_case_safe_characters_fold_in_re_as_in_casefold() -> None:
