@@ -26,7 +26,11 @@ from engine.vocabulary import EngagementStatus
 SESSION_VERSION = 1
 SESSION_IDLE_MS = 30 * 60 * 1000
 VISITOR_TTL_MS = 90 * 24 * 3600 * 1000
-HISTORY_LIMIT = 50
+# The pages a URL condition can read: the current one, the previous one, two back
+# (conditions/url.py, STEPS_BACK). The history goes into the stored state on every page
+# view, so a longer one costs every navigation its encoding, cloning and storing for
+# nothing any rule reads (docs/performance.md, "Round five").
+HISTORY_LIMIT = 3
 STATUSES = tuple(EngagementStatus)
 
 
@@ -175,6 +179,8 @@ def session_from_json(raw: object, now: int) -> tuple[SessionState | None, str |
     state, warning = _decode(SessionState, raw, "session")
     if state is not None and now - state.last_seen_at > SESSION_IDLE_MS:
         return None, None
+    if state is not None:
+        del state.history[:-HISTORY_LIMIT]  # stored by a version that kept more
     return state, warning
 
 

@@ -137,7 +137,7 @@ def test_an_hour_of_spa_navigation_keeps_memory_flat_and_decisions_right(
     assert trace["Even page"]["matched"] is False
     assert any(e["interaction"] == "i-vip" for e in host.events("show"))
     state = host.page.evaluate("engage.state()")
-    assert len(state["session"]["history"]) <= 50
+    assert len(state["session"]["history"]) <= 3
     host.page.evaluate("history.pushState({}, '', '/spa/10000')")
     host.wait_event("show", interaction="p-even", timeout=10)
     shown_even = sum(1 for e in host.events("show") if e["interaction"] == "p-even")

@@ -31,3 +31,42 @@ def test_state_json_equals_asdict_and_is_a_copy(case: dict[str, Any], config: An
             for name, value in made.items():
                 if isinstance(value, dict | list):
                     assert value is not getattr(kept, name), f"{name} is shared with the engine's state"
+
+
+T0 = 1_795_424_400_000
+TWO_BACK = {"version": 1, "interactions": {"p": {"type": "panel", "title": "Hi"}}, "rules": [
+    {"name": "came through the cart", "rulesets": [{"conditions": [
+        {"type": "url", "criteria": "twoPagesBack", "operator": "contains", "value": "/cart"}]}], "outcome": {"start": "p"}}]}
+
+
+def _shown(engine: Engine) -> list[str]:
+    return [d.rule for d in engine.decisions() if getattr(d, "rule", None)]
+
+
+def test_the_history_keeps_the_pages_url_conditions_read() -> None:
+    from engine.conditions.url import STEPS_BACK
+    from engine.state import HISTORY_LIMIT
+
+    assert HISTORY_LIMIT == max(STEPS_BACK.values()) + 1
+    compiled = compile_config(TWO_BACK)
+    assert isinstance(compiled, Config)
+    engine = Engine(compiled)
+    pages = [f"https://shop.test/p{i}" for i in range(8)] + ["https://shop.test/cart", "https://shop.test/a"]
+    for i, url in enumerate(pages):
+        engine.receive_json([{"type": "page", "now": T0 + i, "url": url, "cause": "pushState"}])
+        assert not _shown(engine)
+    engine.receive_json([{"type": "page", "now": T0 + 20, "url": "https://shop.test/b", "cause": "pushState"}])
+    assert _shown(engine) == ["came through the cart"]
+    history = engine.state()["session"]["history"]
+    assert history == ["https://shop.test/cart", "https://shop.test/a", "https://shop.test/b"]
+
+
+def test_a_longer_stored_history_is_cut_to_the_pages_read() -> None:
+    compiled = compile_config(TWO_BACK)
+    assert isinstance(compiled, Config)
+    stored = {"version": 1, "started_at": T0, "last_seen_at": T0,
+              "history": [f"https://shop.test/p{i}" for i in range(48)] + ["https://shop.test/cart", "https://shop.test/a"]}
+    engine = Engine(compiled, stored)
+    engine.receive_json([{"type": "page", "now": T0 + 1, "url": "https://shop.test/b", "cause": "load"}])
+    assert _shown(engine) == ["came through the cart"]
+    assert engine.state()["session"]["history"] == ["https://shop.test/cart", "https://shop.test/a", "https://shop.test/b"]
