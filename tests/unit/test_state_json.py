@@ -47,7 +47,7 @@ def test_the_history_keeps_the_pages_url_conditions_read() -> None:
     from engine.conditions.url import STEPS_BACK
     from engine.state import HISTORY_LIMIT
 
-    assert HISTORY_LIMIT == max(STEPS_BACK.values()) + 1
+    assert max(STEPS_BACK.values()) + 1 == HISTORY_LIMIT, "the pages a URL condition reads"
     compiled = compile_config(TWO_BACK)
     assert isinstance(compiled, Config)
     engine = Engine(compiled)
