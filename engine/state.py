@@ -27,7 +27,8 @@ SESSION_VERSION = 1
 SESSION_IDLE_MS = 30 * 60 * 1000
 VISITOR_TTL_MS = 90 * 24 * 3600 * 1000
 # The pages a URL condition can read: the current one, the previous one, two back
-# (conditions/url.py, STEPS_BACK). The history goes into the stored state on every page
+# (conditions/url.py, STEPS_BACK; Puzzel's URL condition reads "maximum two steps back in
+# the navigation history"). The history goes into the stored state on every page
 # view, so a longer one costs every navigation its encoding, cloning and storing for
 # nothing any rule reads (docs/performance.md, "Round five").
 HISTORY_LIMIT = 3
