@@ -470,7 +470,7 @@
     /** @param {Fact[]} facts */
     function first(facts) { queue = facts.concat(queue); carried = []; post({v: 1, kind: "facts", facts: queue}); }
     if (lc.phase(m) === "restarting") {
-      return first(lc.replay({observed: obs.observe(watch.selectors, watch.customPaths, true), lastPage: lastPage, url: location.href, title: D.title, lost: carried, now: Date.now()}));
+      return first(lc.replay({observed: obs.observeAll(watch, true), lastPage: lastPage, url: location.href, title: D.title, lost: carried, now: Date.now()}));
     }
     var device = dev.deviceFact();
     // High-entropy client hints: one promise, never waited for; the fact is sent again with them.

@@ -142,10 +142,12 @@ export function createObserver({send, report, guard}) {
     return out;
   }
 
-  /** @param {Watch} watch @param {string[]} paths @param {boolean} force */
-  function observeAll(watch, paths, force) {
+  // Every watched selector and path (a page, a restarted worker's first facts): the DOM is
+  // then read for this task, so the message that carries them does not read it again.
+  /** @param {Watch} watch @param {boolean} force @returns {Fact[]} */
+  function observeAll(watch, force) {
     firstThisTask("dom");
-    return observe(watch.selectors, paths, force);
+    return observe(watch.selectors, watch.customPaths, force);
   }
 
   // The selectors' changed results, for a message the loader sends: a DOM change alone
@@ -168,7 +170,7 @@ export function createObserver({send, report, guard}) {
   function page(watch, cause, referrer, reload = false, url = location.href) {
     lastUrl = url;
     const languages = [...(navigator.languages || [navigator.language])].filter(Boolean);
-    return [...observeAll(watch, watch.customPaths, true), pageFact({url, title: document.title, referrer, cause, reload, now: Date.now(), languages})];
+    return [...observeAll(watch, true), pageFact({url, title: document.title, referrer, cause, reload, now: Date.now(), languages})];
   }
 
   // Each URL change is one step. The URL is read at the event; the rest (title, DOM) one
@@ -270,5 +272,5 @@ export function createObserver({send, report, guard}) {
     }
   }
 
-  return {observe, domForMessage, customForCall, page, navigation, presence, pollQueues, prefetch};
+  return {observe, observeAll, domForMessage, customForCall, page, navigation, presence, pollQueues, prefetch};
 }
