@@ -35,8 +35,8 @@ Precedence (first row that speaks wins)
 5. ``client-hint-model``: the high-entropy ``model`` hint (the model the reduced UA
    replaces with ``K``) is in a known model line (the UA model lines below) -> that.
 6. ``ua-model``: the UA names the hardware (the UA rules ``handheld-console``,
-   ``tablet-token``, ``phone-token``, ``tablet-os``, ``ios-browser-on-mac``,
-   ``tablet-model``, ``phone-model``) -> that.
+   ``tablet-token``, ``phone-token``, ``tablet-os``, ``ua-screen``,
+   ``ios-browser-on-mac``, ``tablet-model``, ``phone-model``) -> that.
 7. ``client-hint-mobile``: ``mobile=true`` -> ``mobile``; ``mobile=false`` on Android (by
    the UA or the ``platform`` hint) -> ``tablet``. Chromium's bit is its own "this is a
    phone browser" setting; it beats the UA's ``Mobile`` token.
@@ -65,7 +65,13 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    HP TouchPad; ``Tablet PC`` (the Windows pen-laptop edition) is excluded.
    ``phone-token``: ``Windows Phone``, ``Windows Mobile``, ``WPDesktop`` (what Windows
    Phone 8.1 sends asking for desktop sites), ``Lumia`` (a phone-only line), Palm OS.
-   ``tablet-os``: ``Android 3.x``: Honeycomb was released for tablets only.
+   ``tablet-os``: ``Android 3.x``: Honeycomb was released for tablets only; ``iPadOS``,
+   the iPad's own system, which apps' UAs name (Alamofire's ``iPadOS 17.1``, Facebook's
+   ``FBSN/iPadOS``) where Safari's does not.
+   ``ua-screen``: an app's UA that states the screen in pixels with its density
+   (Facebook's ``FBDM/{density=2.625,width=1080,height=2340}``, Instagram's ``420dpi;
+   1080x2340``): the short side in dp decides as in precedence row 4 (under 600 a phone).
+   It beats the model lines below: an open foldable is a tablet.
 4. ``ios-browser-on-mac``: ``CriOS``/``FxiOS``/``EdgiOS`` exist only on iOS/iPadOS; in a
    Mac UA they mean an iPad in desktop-class browsing -> tablet.
 5. Model lines, both ways; a model code beats the ``Mobile`` token, which Android 2.x
@@ -96,13 +102,24 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    (MediaPad, MatePad, IdeaTab; ``PadFone`` is a phone).
    Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
    ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``; OnePlus
-   (``ONEPLUS A3010``: its one tablet line, the OnePlus Pad, uses ``OPD`` codes).
+   (``ONEPLUS A3010``: its one tablet line, the OnePlus Pad, uses ``OPD`` codes); the
+   Android emulator's builds (``sdk``, ``google_sdk``, ``sdk_gphone64_x86_64``), whose
+   default virtual device is a phone.
 6. ``android``: Android's convention -> tablet unless the UA carries ``Mobi`` (Google:
    phones put ``Mobile`` in the UA, tablets do not; MDN: test for ``Mobi``). The library
    tests the narrower ``Mobile Safari``, missing ``Opera Mobi`` and UC Browser's
-   ``Mobile``. Only when the UA itself says ``Android`` (or UC's ``Adr``).
+   ``Mobile``. Only when the UA itself says ``Android`` (or UC's ``Adr``), and only where
+   a browser wrote the whole UA, since the convention is a browser's:
+   ``android-app``: a UA with no browser engine or browser name (Android's default
+   ``Dalvik/2.1.0 (Linux; U; Android 9; <model> Build/...)``, download managers, apps' API
+   clients) says ``Mobile`` on no device -> mobile, by far the likelier Android device.
+   ``android-cut``: a WebKit UA that stops before ``Safari`` was cut short before the
+   token (Chrome: ``Chrome/<v> Mobile Safari/<v>`` on a phone, ``Chrome/<v> Safari/<v>``
+   on a tablet) -> mobile, for the same reason.
 7. ``mobi-token``: not a PC (no Windows NT, Mac, X11, Chrome OS) but ``Mobi`` or
    ``Opera Mini`` -> mobile (the same MDN rule, for feature phones and proxy browsers).
+   ``ios-app``: an app's UA that names iOS but no device (the library reads it as a
+   computer) -> mobile: iOS runs on no computer and iPads name iPadOS (rule 3).
 
 Known disagreements with the measured corpus, kept on purpose: Windows RT (Surface RT)
 is a tablet; Silk in desktop mode and the Fire Phone follow the Silk (Fire tablet) rule;
@@ -158,8 +175,9 @@ _TABLET_TOKEN = re.compile(r"(?<![a-z])tablet(?![a-z])(?! ?pc)", re.IGNORECASE)
 _PHONE_TOKEN = re.compile(
     r"WPDesktop|\bLumia\b|Windows Phone|Windows Mobile|PalmOS|Palm OS|\bPDA\b", re.IGNORECASE
 )
-# Android 3.x (Honeycomb) was released for tablets only.
-_TABLET_OS = re.compile(r"\bAndroid 3\.\d")
+# Android 3.x (Honeycomb) was released for tablets only; iPadOS is the iPad's own system
+# (apps' UAs name it where Safari's does not: "iPadOS 17.1", Facebook's "FBSN/iPadOS").
+_TABLET_OS = re.compile(r"\bAndroid 3\.\d|\biPadOS\b")
 # 4. Browsers that exist only on iOS / iPadOS.
 _IOS_ONLY_BROWSER = re.compile(r"\b(?:CriOS|FxiOS|EdgiOS)/")
 # 5. Model lines. Word boundaries keep a code from matching inside another token.
@@ -235,7 +253,10 @@ _TABLET_MODEL = re.compile(
 )
 _PHONE_MODEL = re.compile(
     r"\b(?:SAMSUNG[- ])?(?:SM-[GNASFJMEC]\d|GT-[ISBCE]\d|GT-N7\d|SGH-|SCH-|SPH-|SHV-)"
-    r"|\bPixel (?:\d|XL)|\bNexus (?:4|5X?|6P?|One|S)\b|\bONEPLUS\b(?! ?Pad)",
+    r"|\bPixel (?:\d|XL)|\bNexus (?:4|5X?|6P?|One|S)\b|\bONEPLUS\b(?! ?Pad)"
+    # The Android emulator's own builds ("sdk", "google_sdk", "Android SDK built for x86",
+    # "sdk_gphone64_x86_64"), whose default virtual device is a phone.
+    r"|(?<=; )(?:google_)?sdk(?= Build/)|\bAndroid SDK built for\b|\bsdk_g?phone",
     re.IGNORECASE,
 )
 # Searched in the platform comment only (where the model name is), never in app tokens
@@ -243,8 +264,28 @@ _PHONE_MODEL = re.compile(
 _TABLET_MODEL_WORD = re.compile(
     r"(?<![a-z])[a-z]*(?:tab|pad|slate)(?![a-z])(?!fone)|wi-?fi", re.IGNORECASE
 )
+# The screen some Android apps put in their UA, in pixels with the density: Facebook's
+# "FBDM/{density=2.625,width=1080,height=2340}", Instagram's "420dpi; 1080x2340".
+_FB_SCREEN = re.compile(r"FBDM/\{density=(\d{1,2}(?:\.\d+)?),width=(\d{3,5}),height=(\d{3,5})\}")
+_DPI_SCREEN = re.compile(r"\b(\d{2,3})dpi; (\d{3,5})x(\d{3,5})\b")
+# Android's baseline density: 160 dpi is one pixel per dp (a CSS pixel).
+_BASELINE_DPI = 160
+# Android's WebKit browsers put the form factor just before their last token: "Chrome/<v>
+# Mobile Safari/<v>" on a phone, "Chrome/<v> Safari/<v>" on a tablet (Chrome's documented
+# format). A UA that stops before "Safari" was cut short (a log field, a proxy): it never
+# said which one.
+_WEBKIT = re.compile(r"Web ?Kit", re.IGNORECASE)
+_SAFARI = re.compile(r"Safari", re.IGNORECASE)
 # 6. Android convention.
 _ANDROID = re.compile(r"\bAndroid\b|\bAdr \d")
+# The Mobile convention is a browser's. A UA with no browser engine or browser name is an
+# app's HTTP client (Android's default "Dalvik/2.1.0 (Linux; U; Android 9; <model>
+# Build/...)", download managers, apps' own API clients): it says "Mobile" on no device.
+# Browsers' UAs begin "Mozilla/" (or Opera's "Opera/") and name an engine; one that
+# misspells it ("Apple WebKit/", "Safari / 537.36") still does the rest.
+_BROWSER = re.compile(
+    r"^(?:Mozilla|Opera) ?/|Web ?Kit|(?:Safari|Gecko|Presto|Trident|\bU[23]) ?/|UC ?Browser|UCWEB|\bOpera\b"
+)
 _MOBI = re.compile(r"(?<![\w-])Mobi|Opera Mini", re.IGNORECASE)  # not "T-Mobile"
 # iPadOS in desktop mode; computers whose touch screens do not make them tablets.
 _MACINTOSH = re.compile(r"\bMacintosh\b")
@@ -255,7 +296,10 @@ _DESKTOP_PLATFORMS = frozenset({"Windows", "Chrome OS", "ChromeOS"})
 
 # UA rules that name the hardware (precedence row 6) rather than follow a convention.
 _UA_NAMES_HARDWARE = frozenset(
-    {"handheld-console", "tablet-token", "phone-token", "tablet-os", "ios-browser-on-mac", "tablet-model", "phone-model"}
+    {
+        "handheld-console", "tablet-token", "phone-token", "tablet-os", "ua-screen", "ios-browser-on-mac",
+        "tablet-model", "phone-model",
+    }
 )
 # formFactors values that say more than the mobile bit (precedence row 2), in this order.
 _FORM_FACTORS: tuple[tuple[str, Device], ...] = (
@@ -425,8 +469,9 @@ def explain(user_agent: str) -> tuple[Device, str]:
     """The User-Agent-only answer and the name of the UA rule that decided.
 
     Rule names: ``empty``, ``not-handheld``, ``handheld-console``, ``tablet-token``,
-    ``phone-token``, ``tablet-os``, ``ios-browser-on-mac``, ``tablet-model``, ``phone-model``,
-    ``android``, ``library``, ``mobi-token``.
+    ``phone-token``, ``tablet-os``, ``ua-screen``, ``ios-browser-on-mac``, ``tablet-model``,
+    ``phone-model``, ``android``, ``android-app``, ``android-cut``, ``library``,
+    ``mobi-token``, ``ios-app``.
     """
     device, rule, _ = _classify_ua(user_agent[:_MAX_UA_LENGTH])
     return device, rule
@@ -468,6 +513,9 @@ def _classify_ua(ua: str) -> tuple[Device, str, str]:
         found = pattern.search(ua)
         if found:
             return device, rule, found.group()
+    screen = _screen_in_ua(ua)
+    if screen:
+        return screen[0], "ua-screen", screen[1]
     if _MACINTOSH.search(ua):
         found = _IOS_ONLY_BROWSER.search(ua)
         if found:
@@ -478,13 +526,45 @@ def _classify_ua(ua: str) -> tuple[Device, str, str]:
     if line:
         return line[0], "tablet-model" if line[0] == "tablet" else "phone-model", line[1]
     if android:
-        mobi = _MOBI.search(ua)
-        return ("mobile", "android", f"Android with {mobi.group()}") if mobi else ("tablet", "android", "Android without Mobi")
+        return _android_convention(ua)
     if base == "desktop" and not parsed.is_pc:
         mobi = _MOBI.search(ua)
         if mobi:
             return "mobile", "mobi-token", mobi.group()
+        if parsed.os.family == "iOS":
+            # An app's UA that names iOS but no device: iOS runs on no computer, and a
+            # device on iPadOS says so (the row above); an iPhone is the likelier one.
+            return "mobile", "ios-app", "iOS without a device name"
     return base, "library", f"{parsed.device.family or 'Other'} / {parsed.os.family or 'Other'}"
+
+
+def _android_convention(ua: str) -> tuple[Device, str, str]:
+    """Android's Mobile convention (UA rule 6), where a browser wrote the whole UA."""
+    mobi = _MOBI.search(ua)
+    if mobi:
+        return "mobile", "android", f"Android with {mobi.group()}"
+    if not _BROWSER.search(ua):
+        return "mobile", "android-app", "Android app, not a browser"
+    if _WEBKIT.search(ua) and not _SAFARI.search(ua):
+        return "mobile", "android-cut", "Android, cut short before Safari"
+    return "tablet", "android", "Android without Mobi"
+
+
+def _screen_in_ua(ua: str) -> tuple[Device, str] | None:
+    """The device an app's UA gives the screen of, by Android's 600 dp rule (row 4), or None."""
+    found = _FB_SCREEN.search(ua)
+    if found:
+        density, width, height = float(found[1]), int(found[2]), int(found[3])
+    else:
+        found = _DPI_SCREEN.search(ua)
+        if not found:
+            return None
+        density, width, height = int(found[1]) / _BASELINE_DPI, int(found[2]), int(found[3])
+    if density <= 0:
+        return None
+    short_side = round(min(width, height) / density)
+    device: Device = "mobile" if short_side < TABLET_MIN_SHORT_SIDE else "tablet"
+    return device, f"screen {width}x{height} px at density {density:g} ({short_side} dp)"
 
 
 def library_device(user_agent: str) -> Device:

@@ -26,9 +26,9 @@ CORPUS = (
 )
 # UA alone. The look half is what rules may be written from; the score half is only scored.
 # The goal for the score half is 0.97; each floor is what the half measures with the
-# current rules (look 98.2 %, score 96.7 %), so a change that loses accuracy on unseen data
+# current rules (look 98.4 %, score 96.7 %), so a change that loses accuracy on unseen data
 # fails here.
-MIN_LOOK_ACCURACY = 0.982
+MIN_LOOK_ACCURACY = 0.984
 MIN_SCORE_ACCURACY = 0.967
 
 # Current browsers (late 2024 / 2025 versions), as they really send their UA.
@@ -505,6 +505,69 @@ MODEL_CODE_PHONES = {
 def test_maker_model_code_lines_beat_the_mobile_token(model: str, expected: str) -> None:
     ua = _OLD_STOCK_BROWSER.format(model)
     assert explain(ua) == (expected, "tablet-model" if expected == "tablet" else "android"), ua
+
+
+# User agents that are not a browser's, or not whole: the Mobile convention is a browser's,
+# so its absence says nothing where no browser wrote the UA or where the UA was cut before
+# the token; apps that state the screen are read by Android's 600 dp rule instead.
+_DALVIK = "Dalvik/2.1.0 (Linux; U; Android 10; {} Build/QP1A.190711.020)"
+_CHROME_TABLET = "Mozilla/5.0 (Linux; Android 10; {}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+_INSTAGRAM = "Instagram 309.1.0.41.113 Android (33/13; {dpi}dpi; {w}x{h}; {maker}; {model}; x; qcom; en_US; 541635890)"
+_FACEBOOK_APP = (
+    "[FBAN/FB4A;FBAV/440.0.0.33.116;FBBV/1;FBDM/{{density={density},width={w},height={h}}};FBLC/en_US;FBRV/0;"
+    "FBCR/;FBMF/{maker};FBBD/{maker};FBPN/com.facebook.katana;FBDV/{model};FBSV/13;FBOP/1;FBCA/arm64-v8a:;]"
+)
+APPS_AND_CUT_UAS = {
+    # Android's own HTTP client: no form factor on any device; the model still speaks.
+    "dalvik-unknown-phone": (_DALVIK.format("moto g(7) power"), ("mobile", "android-app")),
+    "dalvik-samsung-tablet": (_DALVIK.format("SM-T510"), ("tablet", "tablet-model")),
+    "download-manager": ("AndroidDownloadManager/10 (Linux; U; Android 10; Redmi Note 8 Build/QKQ1.200114.002)", ("mobile", "android-app")),
+    # The same unknown model in a browser without "Mobile" is a tablet, however the UA is spelt.
+    "browser-unknown-tablet": (_CHROME_TABLET.format("moto g(7) power"), ("tablet", "android")),
+    "browser-misspelt-webkit": (
+        "Mozilla/5.0 (Linux; U; Android 4.2.2; en-gb; X 97 Build/JDQ39) Apple WebKit/534.30 (KHTML, like Gecko) Version/4.0 Safari/534.30",
+        ("tablet", "android"),
+    ),
+    "browser-spaced-tokens": (
+        "Mozilla / 5.0 (Linux; Android 5.0.2; X 97 Build / LRX22G) AppleWebKit / 537.36 (KHTML, like Gecko) Chrome / 39.0.2171.93 Safari / 537.36",
+        ("tablet", "android"),
+    ),
+    "uc-browser-u2": ("UCWEB/2.0 (Linux; U; Adr 4.0.3; en-US; X 97) U2/1.0.0 UCBrowser/9.4.1.482 U2/1.0.0", ("tablet", "android")),
+    # Cut before "Mobile Safari" / "Safari": the convention's token is not in what is left.
+    "chrome-cut-short": (_CHROME_TABLET.format("moto g(7) power").removesuffix(" Safari/537.36"), ("mobile", "android-cut")),
+    # Apps that state the screen: short side 1080 px / (420/160) = 411 dp, 1200 / 1.5 = 800 dp.
+    "instagram-phone": (_INSTAGRAM.format(dpi=420, w=1080, h=2340, maker="motorola", model="moto g(7) power"), ("mobile", "ua-screen")),
+    "instagram-tablet": (_INSTAGRAM.format(dpi=240, w=1200, h=1920, maker="onn", model="100011886"), ("tablet", "ua-screen")),
+    # A foldable phone opened is a tablet (as with a real screen), whatever its phone line says.
+    "instagram-open-foldable": (_INSTAGRAM.format(dpi=420, w=1812, h=2176, maker="samsung", model="SM-F946B"), ("tablet", "ua-screen")),
+    "facebook-app-600dp": (_FACEBOOK_APP.format(density="2.0", w=1200, h=1920, maker="onn", model="100011886"), ("tablet", "ua-screen")),
+    "facebook-app-599dp": (_FACEBOOK_APP.format(density="2.0", w=1198, h=1920, maker="onn", model="100011886"), ("mobile", "ua-screen")),
+    "facebook-app-phone": (
+        _DALVIK.format("Redmi Note 8") + " " + _FACEBOOK_APP.format(density="2.625", w=1080, h=2209, maker="Xiaomi", model="Redmi Note 8"),
+        ("mobile", "ua-screen"),
+    ),
+    # iOS apps: iPadOS is the iPad's; iOS without a device name runs on no computer.
+    "ios-app-ipados": ("Shop/3.2.1 (com.example.shop; build:45; iPadOS 17.1.0) Alamofire/5.8.0", ("tablet", "tablet-os")),
+    "ios-app-ios": ("Shop/3.2.1 (com.example.shop; build:45; iOS 17.1.0) Alamofire/5.8.0", ("mobile", "ios-app")),
+    # The Android emulator's builds, a phone unless made otherwise.
+    "emulator-sdk": (
+        "Mozilla/5.0 (Linux; U; Android 4.1.2; en-us; sdk Build/MASTER) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Safari/534.30",
+        ("mobile", "phone-model"),
+    ),
+    "emulator-gphone": (_CHROME_TABLET.format("sdk_gphone64_x86_64"), ("mobile", "phone-model")),
+}
+
+
+@pytest.mark.parametrize(("ua", "expected"), APPS_AND_CUT_UAS.values(), ids=APPS_AND_CUT_UAS)
+def test_apps_and_cut_user_agents(ua: str, expected: tuple[str, str]) -> None:
+    assert explain(ua) == expected, ua
+
+
+def test_an_app_screen_says_which_signal_decided() -> None:
+    ua = APPS_AND_CUT_UAS["instagram-tablet"][0]
+    assert decide(Signals(ua)).why == "UA: screen 1200x1920 px at density 1.5 (800 dp) -> tablet"
+    # A real screen (row 4) still comes first.
+    assert decide(Signals(ua, None, 5, screen=(412, 915), coarse_pointer=True)).device == "mobile"
 
 
 @pytest.mark.parametrize("stored", [["tablet"], "tablet", {"key": 3}, {"type": 5, "key": []}], ids=["list", "str", "no-type", "bad-type"])
