@@ -98,7 +98,14 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    of Huawei/Honor MediaPad, MatePad and Honor Pad models (``AGS``, ``BAH``, ``KOB``,
    ``BG2``, ...), Celkon ``CT``, Allview City/Speed/Viva/AX/TX, MSI Enjoy/Primo/WindPad,
    Toshiba ``AT``, Cube ``U..GT``, Motorola ``MZ`` and Xoom, HTC Flyer, docomo dtab
-   ``d-0xX``; on Android, a model word ending in ``tab``, ``pad`` or ``slate``
+   ``d-0xX``; makers that make only tablets (every device Matomo lists for them is one:
+   Teclast, Arnova, AllDocube, Ainol, NextBook, Yarvik, TrekStor, Nabi, Chuwi, ...) by
+   name or own code; tablet lines of makers that also make phones or TVs (Insignia
+   ``NS-P``, Verizon Ellipsis ``QTA``, RCA ``RCT``, Polaroid ``PMID``, ...); phone
+   makers' tablet prefixes (OPPO ``OPD``, vivo ``PA``, realme ``RMP``, Lenovo ``TBnnnFU``,
+   Tecno ``DP``, NEC ``PC-TE``, ...); codes whose digits give the screen size (bq
+   ``BQ-7xxx``-``BQ-10xx``, Vodafone ``VFD 1xxx``, Spice ``Mi-7xx``, Dell ``Venue 8``);
+   on Android, a model word ending in ``tab``, ``pad`` or ``slate``
    (MediaPad, MatePad, IdeaTab; ``PadFone`` is a phone).
    Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
    ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``; OnePlus
@@ -248,7 +255,36 @@ _TABLET_MODEL = re.compile(
     # before the variant ("AGS-L09", "BAH2-W19", "KOB-L09", "SCM-AL09", "BG2-U01").
     r"|\b(?:AGS\d?|BAH\d?|KOB\dK?|KOB|JDN\d?|SCMR?|AGR|DBY\d?|DBR|HEY\d?|BTV|CMR|SHT|VRD|MRX|MRR"
     r"|KRJ\d?|BG2|BGO|CPN|GEM|BZ[ACKTW]\d?|BTKR?|GOT|HD[LN]|MON|FDR|PLE|ELN\d?|NDL\d?|AGM|JMS|ROD\d?"
-    r"|ROL|BRT|HMW|WGRR?|TGR|BKY|M2)-(?:[A-Z]{1,2}\d\d|\d{3}[A-Z])",
+    r"|ROL|BRT|HMW|WGRR?|TGR|BKY|M2)-(?:[A-Z]{1,2}\d\d|\d{3}[A-Z])"
+    # Makers that make only tablets: every device Matomo's database lists for them (three or
+    # more each) is a tablet, so their name or own code in a UA is enough. Teclast, Arnova,
+    # AllDocube (iPlay), Ainol (Novo), NextBook, Yarvik (Xenta, TABnn-nnn), Kocaso, Contixo,
+    # TrekStor, Pritom, HannSpree (HSGnnnn), Fuhu's Nabi, Fusion5, Zync, Vankyo, Lexibook
+    # (MFCnnn..), EvroMedia, Le Pan, Ployer (MOMO), Readboy, Chuwi. Their Pad/Tab-named
+    # lines (SurfTab, MatrixPad, PlayPad, SlidePad) are model words below.
+    r"|\b(?:Teclast|Arnova|AllDocube|Ainol|NextBook|Yarvik|Xenta|Kocaso|Contixo|TrekStor|Pritom|Hannspree"
+    r"|Fusion5|Zync|Vankyo|EvroMedia|Le ?Pan|Readboy|Chuwi)\b|\biPlay[ _]?\d|\bNovo ?\d|\bNext\d{1,2}"
+    r"|\bTAB\d\d-\d{3}|\bHSG\d{4}\b|\bNABI\d?[ _-]|\bDMTAB-|\bMFC\d{3}[A-Z]{2}|\bMOMO ?(?:\d|mini)|\bCW-[HV]i?\d"
+    # Tablet lines of makers that also make phones or TVs, each the maker's own code (Matomo:
+    # every code of the shape is a tablet): Insignia Flex "NS-P08A7100" (its TVs are Fire TV
+    # "AFT" codes), Verizon Ellipsis "QTAQZ3", "QMV7A", RCA "RCT6873W42" (its phones are
+    # "RLTP"), Polaroid "PMID705", ProScan "PLT7223G", iView "733TPC", Point of View
+    # "POV_TAB", Denver "TAQ-10243", Ematic "EGQ347".
+    r"|\bNS-P\d\d[A-Z]|\bQTA(?:SUN|XIA|QZ|IR)\d|\bQMV7[AB]\b|\bRCT\d{4}|\bPMID\d|\bMIDC\d|\bPLT\d{4}|\b\d{3}TPC\b"
+    r"|\bPOV_TAB|\bTA[CDQ]-\d{5}|\bEGQ\d{3}"
+    # Phone makers' tablet codes, each a letter prefix of the maker's own (Matomo: every
+    # code of the shape is a tablet, the maker's phones use others): OPPO Pad "OPD2102"
+    # (its phones are CPH), vivo Pad "PA2170"/"iPA2375" (phones V2xxx), realme Pad "RMP2102"
+    # (phones RMX), Lenovo's dashless "TB373FU", Tecno DroiPad "DP8D", Hyundai "HT0704W08",
+    # Mediacom SmartPad "M-MP"/"M-SP" (its PhonePads are M-PP), NEC LAVIE Tab "PC-TE510".
+    r"|\bOPD\d{4}|\bi?PA2\d{3}\b|\bRMP2\d{3}\b|\bTB\d{3}[FXZ]U?\b|\b(?:TECNO[ _])?DP(?:7|8|10)[A-Z]\b"
+    r"|\bHT(?:07|08|10)\d\d[A-Z]{1,2}\d\d\b|\bM-[MS]P\d|\bPC-T[ES]\d{3}"
+    # Codes whose digits give the screen size, as teXet's above: bq "BQ-7082", "BQ-8067L",
+    # "BQ-1081G" (its phones are BQ-4xxx to BQ-6xxx), Vodafone "VFD 1300"/"VF-1397" (its
+    # phones are VFD 200 to VFD 8xx), Spice "Mi-720", Dell Venue "Venue 8 3830", Qilive
+    # "Q9T10IN" (the T and its size).
+    r"|\bBQ(?:ru)?-(?:[789]\d{3}|10\d\d[GL])|\bVFD? ?-?1\d{3}\b|\bSpice[-_ ]?Mi-?7\d\d|\bVenue ?(?:7|8|10) \d{4}"
+    r"|\bQ\dT\d{1,2}IN",
     re.IGNORECASE,
 )
 _PHONE_MODEL = re.compile(

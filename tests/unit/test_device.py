@@ -26,10 +26,10 @@ CORPUS = (
 )
 # UA alone. The look half is what rules may be written from; the score half is only scored.
 # The goal for the score half is 0.97; each floor is what the half measures with the
-# current rules (look 98.4 %, score 96.7 %), so a change that loses accuracy on unseen data
+# current rules (look 98.5 %, score 96.8 %), so a change that loses accuracy on unseen data
 # fails here.
-MIN_LOOK_ACCURACY = 0.984
-MIN_SCORE_ACCURACY = 0.967
+MIN_LOOK_ACCURACY = 0.985
+MIN_SCORE_ACCURACY = 0.968
 
 # Current browsers (late 2024 / 2025 versions), as they really send their UA.
 DESKTOP = {
@@ -479,6 +479,31 @@ MODEL_CODE_TABLETS = {
     "motorola-xyboard": "MZ609",
     "htc-flyer": "HTC Flyer P510e",
     "docomo-dtab": "d-01G",
+    # Makers that make only tablets, by name or own code.
+    "teclast": "Teclast M40",
+    "nabi": "NABI2-NV7A",
+    "nextbook": "Next7P12",
+    "yarvik": "TAB07-485",
+    "chuwi": "CW-Hi8-super",
+    # Tablet lines of makers that also make phones or TVs.
+    "insignia-flex": "NS-P08A7100",
+    "verizon-ellipsis": "QTASUN1",
+    "rca": "RCT6873W42",
+    "polaroid": "PMID705",
+    # Phone makers' tablet codes.
+    "oppo-pad": "OPD2102",
+    "vivo-pad": "PA2170",
+    "realme-pad": "RMP2102",
+    "lenovo-dashless": "TB373FU",
+    "tecno-droipad": "TECNO DP8D",
+    "mediacom-smartpad": "M-MP102S2",
+    "nec-lavie-tab": "PC-TE510",
+    # Codes whose digits give the screen size.
+    "bq-7-inch": "BQ-7082",
+    "bq-10-inch": "BQ-1081G",
+    "vodafone-tab": "VFD 1300",
+    "spice-7-inch": "Spice Mi-720",
+    "dell-venue-8": "Venue 8 3830",
 }
 MODEL_CODE_PHONES = {
     "motorola-milestone-2-me-code": "ME722",
@@ -495,6 +520,16 @@ MODEL_CODE_PHONES = {
     "celkon-phone": "Celkon A35k",
     "docomo-galaxy-s2": "SC-02C",
     "bare-letter-and-digit": "A2",
+    "rca-phone": "RLTP5567",
+    "oppo-phone": "CPH2211",
+    "vivo-phone": "V2111",
+    "realme-phone": "RMX3085",
+    "nubia-nx-phone": "NX569J",
+    "mediacom-phonepad": "M-PPAB500",
+    "bq-5-inch-phone": "BQ-5020",
+    "vodafone-phone": "VFD 600",
+    "spice-phone": "Spice Mi-502",
+    "dell-venue-phone": "Dell Venue",
 }
 
 
