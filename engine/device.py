@@ -111,7 +111,10 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``; OnePlus
    (``ONEPLUS A3010``: its one tablet line, the OnePlus Pad, uses ``OPD`` codes); the
    Android emulator's builds (``sdk``, ``google_sdk``, ``sdk_gphone64_x86_64``), whose
-   default virtual device is a phone.
+   default virtual device is a phone; phone lines of makers whose tablets carry other
+   codes (LG ``LG-H850``/``LM-G710``, Motorola ``XT``/``moto g``/DROID, HTC, Xperia,
+   Ascend, Redmi/POCO/``MI 9``, OPPO ``CPH``, realme ``RMX``, vivo ``V2xxx``, Nokia,
+   ZenFone, Blade), tried after the tablet lines.
 6. ``android``: Android's convention -> tablet unless the UA carries ``Mobi`` (Google:
    phones put ``Mobile`` in the UA, tablets do not; MDN: test for ``Mobi``). The library
    tests the narrower ``Mobile Safari``, missing ``Opera Mobi`` and UC Browser's
@@ -292,7 +295,17 @@ _PHONE_MODEL = re.compile(
     r"|\bPixel (?:\d|XL)|\bNexus (?:4|5X?|6P?|One|S)\b|\bONEPLUS\b(?! ?Pad)"
     # The Android emulator's own builds ("sdk", "google_sdk", "Android SDK built for x86",
     # "sdk_gphone64_x86_64"), whose default virtual device is a phone.
-    r"|(?<=; )(?:google_)?sdk(?= Build/)|\bAndroid SDK built for\b|\bsdk_g?phone",
+    r"|(?<=; )(?:google_)?sdk(?= Build/)|\bAndroid SDK built for\b|\bsdk_g?phone"
+    # Phone lines of makers whose tablets carry other codes, which the tablet lines above
+    # catch first (Matomo lists each of these as phones): LG "LG-H850", "LM-G710" (its
+    # tablets are LG-V4xx-V9xx, VK8xx, LM-T), Motorola "XT1068", "moto g", DROID (its
+    # tablets are MZ codes, the Xoom and the Moto Tab G70 "XT2261"), HTC (but Flyer,
+    # Jetstream and the A100-A103 tablets), Sony Xperia (its tablets say "Tablet" or SGP),
+    # Huawei Ascend, Xiaomi Redmi, POCO and "MI 9" (its tablets are Pads), OPPO CPH, realme
+    # RMX, vivo V2xxx, Nokia "Nokia 6.1" and its C, G and X lines, Asus ZenFone, ZTE Blade.
+    r"|\bLG-?[DEFHKMPX]\d{3}|\bLM-[GKQVX]\d{3}|\bXT\d{3,4}\b(?<!XT2261)|\bmoto ?[cegxz]\d?\b|\bMotorola\b"
+    r"|\bDROID\b|\bHTC(?![ _-]?(?:Flyer|P715a|A10\d))|\bXperia\b|\bAscend\b|\bRedmi\b|\bPOCO\b|\bMI \d"
+    r"|\bCPH\d{4}|\bRMX\d{4}|\bV2\d{3}[A-Z]?\b|\bNokia ?[1-9]\.\d|\bNokia [CGX]\d|\bASUS_[ZXTI]\d|\bZenFone|\bBlade\b",
     re.IGNORECASE,
 )
 # Searched in the platform comment only (where the model name is), never in app tokens

@@ -539,7 +539,9 @@ MODEL_CODE_PHONES = {
 ], ids=[*MODEL_CODE_TABLETS, *MODEL_CODE_PHONES])
 def test_maker_model_code_lines_beat_the_mobile_token(model: str, expected: str) -> None:
     ua = _OLD_STOCK_BROWSER.format(model)
-    assert explain(ua) == (expected, "tablet-model" if expected == "tablet" else "android"), ua
+    device_type, rule = explain(ua)
+    assert device_type == expected, ua
+    assert rule == "tablet-model" if expected == "tablet" else rule in {"phone-model", "android"}, ua
 
 
 # User agents that are not a browser's, or not whole: the Mobile convention is a browser's,
@@ -554,11 +556,11 @@ _FACEBOOK_APP = (
 )
 APPS_AND_CUT_UAS = {
     # Android's own HTTP client: no form factor on any device; the model still speaks.
-    "dalvik-unknown-phone": (_DALVIK.format("moto g(7) power"), ("mobile", "android-app")),
+    "dalvik-unknown-phone": (_DALVIK.format("X 97"), ("mobile", "android-app")),
     "dalvik-samsung-tablet": (_DALVIK.format("SM-T510"), ("tablet", "tablet-model")),
-    "download-manager": ("AndroidDownloadManager/10 (Linux; U; Android 10; Redmi Note 8 Build/QKQ1.200114.002)", ("mobile", "android-app")),
+    "download-manager": ("AndroidDownloadManager/10 (Linux; U; Android 10; X 97 Build/QKQ1.200114.002)", ("mobile", "android-app")),
     # The same unknown model in a browser without "Mobile" is a tablet, however the UA is spelt.
-    "browser-unknown-tablet": (_CHROME_TABLET.format("moto g(7) power"), ("tablet", "android")),
+    "browser-unknown-tablet": (_CHROME_TABLET.format("X 97"), ("tablet", "android")),
     "browser-misspelt-webkit": (
         "Mozilla/5.0 (Linux; U; Android 4.2.2; en-gb; X 97 Build/JDQ39) Apple WebKit/534.30 (KHTML, like Gecko) Version/4.0 Safari/534.30",
         ("tablet", "android"),
@@ -569,7 +571,7 @@ APPS_AND_CUT_UAS = {
     ),
     "uc-browser-u2": ("UCWEB/2.0 (Linux; U; Adr 4.0.3; en-US; X 97) U2/1.0.0 UCBrowser/9.4.1.482 U2/1.0.0", ("tablet", "android")),
     # Cut before "Mobile Safari" / "Safari": the convention's token is not in what is left.
-    "chrome-cut-short": (_CHROME_TABLET.format("moto g(7) power").removesuffix(" Safari/537.36"), ("mobile", "android-cut")),
+    "chrome-cut-short": (_CHROME_TABLET.format("X 97").removesuffix(" Safari/537.36"), ("mobile", "android-cut")),
     # Apps that state the screen: short side 1080 px / (420/160) = 411 dp, 1200 / 1.5 = 800 dp.
     "instagram-phone": (_INSTAGRAM.format(dpi=420, w=1080, h=2340, maker="motorola", model="moto g(7) power"), ("mobile", "ua-screen")),
     "instagram-tablet": (_INSTAGRAM.format(dpi=240, w=1200, h=1920, maker="onn", model="100011886"), ("tablet", "ua-screen")),
@@ -603,6 +605,32 @@ def test_an_app_screen_says_which_signal_decided() -> None:
     assert decide(Signals(ua)).why == "UA: screen 1200x1920 px at density 1.5 (800 dp) -> tablet"
     # A real screen (row 4) still comes first.
     assert decide(Signals(ua, None, 5, screen=(412, 915), coarse_pointer=True)).device == "mobile"
+
+
+# Phone lines, in a browser UA without "Mobile" (a WebView that drops it, a phone's stock
+# browser that never sent it): the line says phone; the same makers' tablet codes still win.
+PHONE_LINES_WITHOUT_MOBILE = {
+    "lg-g5": ("LG-H850", "mobile"),
+    "lg-g7": ("LM-G710", "mobile"),
+    "moto-g7": ("moto g(7) power", "mobile"),
+    "motorola-code": ("XT1068", "mobile"),
+    "htc-one": ("HTC One_M8", "mobile"),
+    "redmi": ("Redmi Note 8", "mobile"),
+    "oppo": ("CPH2211", "mobile"),
+    "nokia": ("Nokia 6.1", "mobile"),
+    "zenfone": ("ASUS_Z00AD", "mobile"),
+    "lg-g-pad": ("LG-V500", "tablet"),
+    "motorola-xyboard": ("MZ609", "tablet"),
+    "moto-tab-g70": ("XT2261-1", "tablet"),
+    "htc-flyer": ("HTC Flyer P510e", "tablet"),
+    "xiaomi-pad": ("MI PAD 4", "tablet"),
+}
+
+
+@pytest.mark.parametrize(("model", "expected"), PHONE_LINES_WITHOUT_MOBILE.values(), ids=PHONE_LINES_WITHOUT_MOBILE)
+def test_phone_lines_need_no_mobile_token(model: str, expected: str) -> None:
+    ua = _CHROME_TABLET.format(model)
+    assert classify(ua) == expected, explain(ua)
 
 
 @pytest.mark.parametrize("stored", [["tablet"], "tablet", {"key": 3}, {"type": 5, "key": []}], ids=["list", "str", "no-type", "bad-type"])
