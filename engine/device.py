@@ -57,7 +57,8 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    ``BRAVIA``, ``Web0S``, Amazon Fire TV ``AFT*`` codes, ...), home consoles
    (PlayStation 3-5, Xbox, Switch, Wii), VR browsers (OculusBrowser, Pico) -> desktop.
    The library calls Android TVs tablets and the old Xbox One Edge UA a phone.
-   Crawlers are not forced to desktop: one that impersonates a phone (Googlebot
+   TV platforms that name themselves (Hisense ``VIDAA``, Philips ``NETTV/``, ``VIZIO``,
+   Opera TV, TiVo, Freebox) too. Crawlers are not forced to desktop: one that impersonates a phone (Googlebot
    smartphone) is, by Google's guidance for dynamic serving, served what phones get.
 2. ``handheld-console``: Nintendo 3DS/DSi, PSP, PS Vita -> mobile (held in the hand).
 3. ``tablet-token``: ``Tablet``, the token Mozilla defined for Firefox on Android tablets
@@ -107,7 +108,7 @@ entry needed it. Rules are tried in this order; the first that speaks wins.
    ``BQ-7xxx``-``BQ-10xx``, Vodafone ``VFD 1xxx``, Spice ``Mi-7xx``, Dell ``Venue 8``);
    on Android, a model word ending in ``tab``, ``pad`` or ``slate``
    (MediaPad, MatePad, IdeaTab; ``PadFone`` is a phone).
-   Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C``, ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
+   Phones: Samsung ``SM-G/N/A/S/F/J/M/E/C`` (and ``SM-R`` watches), ``GT-I/S/B/C/E``, ``GT-N7``, ``SGH``, ``SCH``,
    ``SPH``, ``SHV``; Google ``Pixel <n>``/``Pixel XL``, ``Nexus 4/5/6/One/S``; OnePlus
    (``ONEPLUS A3010``: its one tablet line, the OnePlus Pad, uses ``OPD`` codes); the
    Android emulator's builds (``sdk``, ``google_sdk``, ``sdk_gphone64_x86_64``), whose
@@ -171,7 +172,10 @@ _NOT_HANDHELD = re.compile(
     r"|BRAVIA|Web0S|webOS\.TV|NetCast|InettvBrowser|\bRoku|AppleTV|Apple TV|MIBOX|\bMiTV"
     r"|\bAFT[A-Z0-9]{1,6}\b"  # Amazon Fire TV model codes (AFTB, AFTMM, AFTKA, ...)
     r"|PlayStation ?[345]|PlayStation;|\bXbox|Nintendo (?:Switch|Wii)"
-    r"|OculusBrowser|\bVR Safari|PicoBrowser",  # VR headsets (Meta Quest, Pico)
+    r"|OculusBrowser|\bVR Safari|PicoBrowser"  # VR headsets (Meta Quest, Pico)
+    # TV platforms that name themselves: Hisense VIDAA, Philips NetTV, VIZIO SmartCast,
+    # Opera TV, TiVo and Freebox set-top boxes.
+    r"|\bVIDAA\b|\bNETTV/|\bVIZIO\b|\bOpera TV\b|\bTiVo\b|\bFreebox\b",
     re.IGNORECASE,
 )
 # 2. Handheld consoles.
@@ -291,7 +295,9 @@ _TABLET_MODEL = re.compile(
     re.IGNORECASE,
 )
 _PHONE_MODEL = re.compile(
-    r"\b(?:SAMSUNG[- ])?(?:SM-[GNASFJMEC]\d|GT-[ISBCE]\d|GT-N7\d|SGH-|SCH-|SPH-|SHV-)"
+    # Samsung's SM-R are its watches, worn rather than laid out like a computer (the Watch
+    # form factor reads as mobile too).
+    r"\b(?:SAMSUNG[- ])?(?:SM-[GNASFJMECR]\d|GT-[ISBCE]\d|GT-N7\d|SGH-|SCH-|SPH-|SHV-)"
     r"|\bPixel (?:\d|XL)|\bNexus (?:4|5X?|6P?|One|S)\b|\bONEPLUS\b(?! ?Pad)"
     # The Android emulator's own builds ("sdk", "google_sdk", "Android SDK built for x86",
     # "sdk_gphone64_x86_64"), whose default virtual device is a phone.

@@ -88,6 +88,9 @@ NOT_HANDHELD = {
     "xbox-one-edge-legacy": "Mozilla/5.0 (Windows Phone 10.0; Android 4.2.1; Xbox; Xbox One) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/46.0.2486.0 Mobile Safari/537.36 Edge/13.10586",
     "nintendo-switch": "Mozilla/5.0 (Nintendo Switch; WifiWebAuthApplet) AppleWebKit/606.4 (KHTML, like Gecko) NF/6.0.1.15.4 NintendoBrowser/5.1.0.20393",
     "meta-quest-3": "Mozilla/5.0 (X11; Linux x86_64; Quest 3) AppleWebKit/537.36 (KHTML, like Gecko) OculusBrowser/35.0.0 Chrome/128.0.0.0 VR Safari/537.36",
+    "philips-nettv": "Mozilla/5.0 (Linux; Android 9; 55OLED754/12) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/85.0.4183.127 Safari/537.36 NETTV/8.0.0",
+    "hisense-vidaa": "Mozilla/5.0 (Linux; VIDAA 6.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.79 Safari/537.36",
+    "vizio-smartcast": "Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/89.0.4389.82 Safari/537.36 VIZIO SmartCast",
     "googlebot": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     "bingbot": "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
     "curl": "curl/8.5.0",
@@ -624,6 +627,9 @@ PHONE_LINES_WITHOUT_MOBILE = {
     "moto-tab-g70": ("XT2261-1", "tablet"),
     "htc-flyer": ("HTC Flyer P510e", "tablet"),
     "xiaomi-pad": ("MI PAD 4", "tablet"),
+    # A Galaxy Watch is worn, a Galaxy Z Fold follows Samsung's phone line (as phablets do).
+    "galaxy-watch": ("SM-R890", "mobile"),
+    "galaxy-z-fold": ("SM-F936B", "mobile"),
 }
 
 
